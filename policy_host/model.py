@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class EnforcementLevel(str, enum.Enum):
+class EnforcementLevel(enum.StrEnum):
     """How a violation is treated. Values are the strings users type in config files."""
 
     ADVISORY = "advisory"
@@ -36,7 +36,7 @@ class EnforcementLevel(str, enum.Enum):
             ) from None
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """Policy severity; ``UNSPECIFIED`` is the protocol's zero value."""
 
     UNSPECIFIED = ""
@@ -54,13 +54,13 @@ class Severity(str, enum.Enum):
         return cls(getattr(value, "value", value))
 
 
-class PolicyType(str, enum.Enum):
+class PolicyType(enum.StrEnum):
     UNKNOWN = "unknown"
     RESOURCE = "resource"
     STACK = "stack"
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     """Per policy per resource result, as used in reports and test rows."""
 
     PASS = "pass"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 
 from ..model import (
@@ -25,8 +24,8 @@ from ..model import (
     PolicyInfo,
     PolicyType,
     ProviderRef,
-    Remediation,
     RemediateResult,
+    Remediation,
     Resource,
     ResourceOptions,
     Severity,
@@ -410,4 +409,3 @@ def configure_from_proto(req: Any) -> dict[str, PolicyConfigEntry]:
             properties=struct_to_python(cfg.properties),
         )
     return out
-

@@ -1,0 +1,158 @@
+"""Building an analyzer from pack directories, and serving it as a Pulumi analyzer plugin process.
+
+Plugin-process contract (engine-protocol.md §5.3-5.6, §10): load every pack *before* printing anything;
+a pack that fails to load exits 1 with the reference's message on stderr and no port; then the port alone
+on the first stdout line; leading engine flags (``--logtostderr``, ``-v=N``, ``--tracing X``) are
+accepted and ignored; stop cleanly on Cancel, SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent import futures
+from pathlib import Path
+
+import grpc
+from pulumi.runtime.proto import analyzer_pb2_grpc
+
+from ..errors import PolicyHostError
+from ..evaluate import PreparedPack, prepare
+from ..model import StackContext
+from ..packs.loader import load_pack
+from .servicer import MAX_MESSAGE_BYTES, AnalyzerServicer
+
+log = logging.getLogger("policy_host.analyzer")
+
+GRPC_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+]
+DEFAULT_WORKERS = 8
+PACKS_ENV = "POLICY_HOST_PACKS"
+
+
+def stack_from_environment() -> StackContext:
+    """The stack as the engine describes it in language-host mode (PULUMI_* variables)."""
+    import json
+
+    config: dict[str, str] = {}
+    raw = os.environ.get("PULUMI_CONFIG")
+    if raw:
+        try:
+            loaded = json.loads(raw)
+            if isinstance(loaded, dict):
+                config = {str(k): str(v) for k, v in loaded.items()}
+        except ValueError:
+            log.warning("PULUMI_CONFIG is not valid JSON; ignoring it")
+    return StackContext(
+        organization=os.environ.get("PULUMI_ORGANIZATION", ""),
+        project=os.environ.get("PULUMI_PROJECT", ""),
+        stack=os.environ.get("PULUMI_STACK", ""),
+        dry_run=os.environ.get("PULUMI_DRY_RUN", "") == "true",
+        config=config,
+    )
+
+
+def load_packs(pack_dirs: Sequence[str | Path]) -> list[PreparedPack]:
+    """Load and prepare packs in this process (each isolated from the others' modules)."""
+    return [prepare(load_pack(d)) for d in pack_dirs]
+
+
+def build_servicer(pack_dir: str | Path, stack: StackContext | None = None, **kwargs) -> AnalyzerServicer:
+    """One pack's servicer, in process (used by ``policy-host analyze --in-process`` and tests).
+
+    ``stack`` sets the PULUMI_* environment before the pack is imported, as the engine does.
+    """
+    return AnalyzerServicer([prepare(load_pack(pack_dir, stack))], **kwargs)
+
+
+class AnalyzerServer:
+    """A gRPC server around a servicer, bound to loopback unless told otherwise."""
+
+    def __init__(
+        self,
+        servicer: AnalyzerServicer,
+        bind: str = "127.0.0.1",
+        port: int = 0,
+        workers: int = DEFAULT_WORKERS,
+    ):
+        self.stopped = threading.Event()
+        servicer.on_cancel = self.stopped.set
+        self.servicer = servicer
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers), options=GRPC_OPTIONS)
+        analyzer_pb2_grpc.add_AnalyzerServicer_to_server(servicer, self.server)
+        self.port = self.server.add_insecure_port(f"{bind}:{port}")
+        if self.port == 0:
+            raise PolicyHostError(f"cannot listen on {bind}:{port}")
+
+    def start(self) -> int:
+        self.server.start()
+        return self.port
+
+    def stop(self, grace: float = 1.0) -> None:
+        self.stopped.set()
+        self.server.stop(grace).wait(grace + 1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="policy-host serve",
+        description="Serve policy packs as a Pulumi analyzer plugin (prints the port on stdout).",
+    )
+    p.add_argument(
+        "engine_address", nargs="?", default="", help="the engine's address (ignored; no engine calls)"
+    )
+    p.add_argument("extra", nargs="*", help=argparse.SUPPRESS)
+    p.add_argument("--pack", action="append", default=[], help="a policy pack directory (repeatable)")
+    p.add_argument(
+        "--policy-timeout", type=float, default=60.0, help="seconds one policy call may take (0 = none)"
+    )
+    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default loopback)")
+    p.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
+    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="gRPC worker threads")
+    # Flags the engine prepends (engine-protocol.md §5.3): accepted and ignored.
+    p.add_argument("--logtostderr", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--logflow", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("-v", "--verbose", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--tracing", default=None, help=argparse.SUPPRESS)
+    return p
+
+
+def pack_dirs_from_environment() -> list[str]:
+    raw = os.environ.get(PACKS_ENV, "")
+    return [d for d in raw.split(os.pathsep) if d.strip()]
+
+
+def serve_main(argv: Sequence[str] | None = None, default_packs: Sequence[str] = ()) -> int:
+    """Run as an analyzer plugin process; returns the exit code."""
+    args, _unknown = _parser().parse_known_args(argv)  # unknown leading flags are tolerated
+    pack_dirs = args.pack or list(default_packs) or pack_dirs_from_environment()
+    if not pack_dirs:
+        print(f"error: no policy packs to serve: pass --pack DIR or set {PACKS_ENV}", file=sys.stderr)
+        return 2
+    try:
+        packs = load_packs(pack_dirs)
+        servicer = AnalyzerServicer(packs, policy_timeout=args.policy_timeout or None)
+        server = AnalyzerServer(servicer, bind=args.bind, port=args.port, workers=args.workers)
+        port = server.start()
+    except PolicyHostError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+    def _stop(signum: int, frame: object) -> None:
+        server.stopped.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    server.stopped.wait()
+    server.stop(grace=1.0)
+    return 0

@@ -1,0 +1,160 @@
+"""The ``pulumirpc.Analyzer`` servicer: protocol in, evaluation core, protocol out.
+
+It holds one or more prepared packs. With one pack it is indistinguishable from ``pulumi_policy``'s
+server except for the documented fixes. With several packs (policy groups) every diagnostic and
+remediation carries its own pack's name and version; remediations chain across packs in pack-name order,
+each pack seeing the previous one's output, as the engine chains separate packs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime import proto
+
+from .. import __version__
+from ..errors import InputError
+from ..evaluate import EvalContext, PreparedPack, analyze, analyze_stack, remediate
+from ..model import AnalyzeResult, PackInfo, RemediateResult, StackContext
+from ..packs.loader import configure_pulumi_runtime, pack_environment
+from ..wire import convert
+
+log = logging.getLogger("policy_host.analyzer")
+
+MAX_MESSAGE_BYTES = 400 * 1024 * 1024  # the engine's limit (engine-protocol.md §2)
+
+
+def combined_info(packs: Sequence[PreparedPack]) -> PackInfo:
+    """AnalyzerInfo for what this analyzer serves: the pack itself, or a union for several packs."""
+    if len(packs) == 1:
+        return packs[0].info
+    policies = []
+    for pack in packs:
+        policies.extend(pack.info.policies)
+    return PackInfo(
+        name="policy-host",
+        version=__version__,
+        policies=tuple(policies),
+        description="Policy packs served together by policy-host: "
+        + ", ".join(f"{p.name}@{p.version}" for p in packs),
+    )
+
+
+class AnalyzerServicer(proto.AnalyzerServicer):
+    """Serves prepared packs over the Analyzer protocol. Thread-safe; every RPC is independent."""
+
+    def __init__(
+        self,
+        packs: Sequence[PreparedPack],
+        *,
+        policy_timeout: float | None = None,
+        on_cancel: Callable[[], None] | None = None,
+        decorate: Callable[[str, Any, AnalyzeResult], None] | None = None,
+    ) -> None:
+        if not packs:
+            raise ValueError("an analyzer needs at least one pack")
+        self.packs = list(packs)
+        self.remediation_order = sorted(self.packs, key=lambda p: p.name)
+        self.ctx = EvalContext(policy_timeout=policy_timeout)
+        self.on_cancel = on_cancel
+        self.decorate = decorate  # hook for exemptions: (rpc, resource(s), result) -> None
+        self.stack = StackContext()
+        self._info = convert.pack_info_to_proto(combined_info(self.packs))
+        self._lock = threading.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def Handshake(self, request: Any, context: Any) -> Any:
+        return proto.AnalyzerHandshakeResponse()
+
+    def ConfigureStack(self, request: Any, context: Any) -> Any:
+        """Keep stack tags and, unlike the reference (§9 #7), make project/stack/dry-run/config visible
+        to ``pulumi.Config()``, ``get_stack()`` and ``is_dry_run()`` even in executable mode."""
+        stack = convert.stack_context_from_proto(request)
+        with self._lock:
+            self.stack = stack
+            env = pack_environment(stack)
+            if stack.project and stack.stack:
+                os.environ.update(env)
+                configure_pulumi_runtime()
+            for pack in self.packs:
+                pack.set_stack_tags(stack.tags)
+        return proto.AnalyzerStackConfigureResponse()
+
+    def GetPluginInfo(self, request: Any, context: Any) -> Any:
+        return proto.PluginInfo(version=__version__)
+
+    def GetAnalyzerInfo(self, request: Any, context: Any) -> Any:
+        return self._info
+
+    def Configure(self, request: Any, context: Any) -> Any:
+        try:
+            config = convert.configure_from_proto(request)
+        except ValueError as e:
+            return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"Configure: {e}")
+        for pack in self.packs:
+            pack.configure(config)
+        return empty_pb2.Empty()
+
+    def Cancel(self, request: Any, context: Any) -> Any:
+        if self.on_cancel is not None:
+            self.on_cancel()
+        return empty_pb2.Empty()
+
+    # -- evaluation --------------------------------------------------------------------------------
+
+    def Analyze(self, request: Any, context: Any) -> Any:
+        try:
+            resource = convert.resource_from_analyze_request(request)
+            merged = AnalyzeResult()
+            for pack in self.packs:
+                r = analyze(pack, resource, self.ctx)
+                merged.diagnostics.extend(r.diagnostics)
+                merged.not_applicable.extend(r.not_applicable)
+            if self.decorate is not None:
+                self.decorate("Analyze", resource, merged)
+            return convert.analyze_result_to_proto(merged)
+        except InputError as e:
+            return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"resource {request.urn}: {e}")
+
+    def AnalyzeStack(self, request: Any, context: Any) -> Any:
+        try:
+            resources = [convert.resource_from_analyzer_resource(r) for r in request.resources]
+            merged = AnalyzeResult()
+            for pack in self.packs:
+                r = analyze_stack(pack, resources, self.ctx)
+                merged.diagnostics.extend(r.diagnostics)
+                merged.not_applicable.extend(r.not_applicable)
+            if self.decorate is not None:
+                self.decorate("AnalyzeStack", resources, merged)
+            return convert.analyze_result_to_proto(merged)
+        except InputError as e:
+            return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"AnalyzeStack: {e}")
+
+    def Remediate(self, request: Any, context: Any) -> Any:
+        try:
+            resource = convert.resource_from_analyze_request(request)
+            merged = RemediateResult()
+            for pack in self.remediation_order:
+                r = remediate(pack, resource, self.ctx)
+                merged.remediations.extend(r.remediations)
+                merged.not_applicable.extend(r.not_applicable)
+                for rem in r.remediations:
+                    if rem.properties is not None:
+                        resource.properties = rem.properties
+            return convert.remediate_result_to_proto(merged)
+        except InputError as e:
+            return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"resource {request.urn}: {e}")
+
+
+def _abort(context: Any, code: grpc.StatusCode, message: str) -> Any:
+    log.warning("%s", message)
+    if context is None:  # in-process callers get the error as an exception
+        raise InputError(message)
+    context.abort(code, message)

@@ -1,0 +1,444 @@
+"""Judging resources: Analyze, Remediate and AnalyzeStack semantics of pulumi_policy 1.21.0, done once.
+
+Verdicts equal the reference's (reference-sdk.md §4, §5, §7, §8) except for the documented fixes:
+- a resource is decoded once per call, not once per policy;
+- a policy that raises yields a diagnostic naming the policy, pack and exception at the policy's
+  reporting level (fails closed), instead of aborting the whole RPC with an opaque gRPC error;
+- a policy that overruns ``EvalContext.policy_timeout`` is cut off and reported the same way;
+- remediations: unknown reads give the "can't run remediation" diagnostic, secretness survives fresh
+  ``dict`` copies, and an empty result is never emitted;
+- typed policies (``policy_host.sdk``) that cannot apply to a resource type are not-applicable without
+  decoding anything;
+- the pack version in messages is the project file's version (the reference always says 0.0.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from inspect import isawaitable
+from typing import Any
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
+from pulumi_policy.deserialize import serialize_properties
+from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import UnknownValueError
+
+from ..model import (
+    AnalyzeResult,
+    Diagnostic,
+    EnforcementLevel,
+    NotApplicable,
+    RemediateResult,
+    Remediation,
+    Resource,
+    ResourceOptions,
+    Severity,
+)
+from ._decode import reapply_secrets, remediation_view, validation_view
+from ._prepared import PreparedPack, PreparedPolicy
+from ._runtime import run_awaitable, run_tasks
+
+
+@dataclass
+class EvalContext:
+    """Per-call inputs that are not the resource: deadline and where violations are reported from."""
+
+    policy_timeout: float | None = None  # seconds per policy call; None = no deadline (inline)
+
+
+# ------------------------------------------------------------------------------------------------
+# Shared pieces
+# ------------------------------------------------------------------------------------------------
+
+
+def _report_level(level: EnforcementLevel) -> EnforcementLevel:
+    # REMEDIATE is reported as MANDATORY in Analyze/AnalyzeStack (reference-sdk.md §5).
+    return EnforcementLevel.MANDATORY if level is EnforcementLevel.REMEDIATE else level
+
+
+def _options(opts: ResourceOptions) -> PolicyResourceOptions:
+    ct = opts.custom_timeouts
+    timeouts = PolicyCustomTimeouts(ct.create, ct.update, ct.delete) if ct else PolicyCustomTimeouts(0, 0, 0)
+    return PolicyResourceOptions(
+        opts.protect,
+        list(opts.ignore_changes),
+        opts.delete_before_replace,
+        list(opts.aliases),
+        timeouts,
+        list(opts.additional_secret_outputs),
+        opts.parent,
+    )
+
+
+def _provider(resource: Resource) -> PolicyProviderResource | None:
+    p = resource.provider
+    if p is None:
+        return None
+    return PolicyProviderResource(p.type, validation_view(p.properties), p.urn, p.name)
+
+
+def _unknown_message(kind: str, pack: PreparedPack, policy: PreparedPolicy, e: UnknownValueError) -> str:
+    return f"can't run {kind} '{policy.name}' from policy pack '{pack.name}@v{pack.version}' during preview: {e.message}"
+
+
+def _failure_message(
+    pack: PreparedPack, policy: PreparedPolicy, e: BaseException | None, timeout: float = 0
+) -> str:
+    what = f"timed out after {timeout:g}s" if e is None else f"raised {type(e).__name__}: {e}"
+    return (
+        f"{policy.description}\npolicy '{policy.name}' from policy pack '{pack.name}@v{pack.version}' {what}"
+    )
+
+
+def _make_reporter(
+    out: list[Diagnostic], pack: PreparedPack, policy: PreparedPolicy, level: EnforcementLevel
+) -> Callable[..., None]:
+    severity = policy.severity
+
+    def report_violation(message: str, urn: str | None = None) -> None:
+        if message and not isinstance(message, str):
+            raise TypeError("Expected message to be a string")
+        if urn is not None and not isinstance(urn, str):
+            raise TypeError("Expected urn to be a string")
+        text = policy.description + "\n" + message if message else policy.description
+        out.append(
+            Diagnostic(
+                policy_name=policy.name,
+                pack_name=pack.name,
+                pack_version=pack.version,
+                description=policy.description,
+                message=text,
+                urn=urn or "",
+                level=level,
+                severity=severity,
+            )
+        )
+
+    return report_violation
+
+
+@dataclass
+class _Outcome:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    not_applicable: NotApplicable | None = None
+    remediation: Remediation | None = None
+    new_props: dict[str, Any] | None = None  # remediations: wire-form inputs for the next policy
+
+
+def _run_validation(
+    pack: PreparedPack, policy: PreparedPolicy, level: EnforcementLevel, call: Callable[[Callable], Any]
+) -> _Outcome:
+    """Run one validator with the reference's exception semantics plus our failure reporting."""
+    outcome = _Outcome()
+    report = _make_reporter(outcome.diagnostics, pack, policy, level)
+    try:
+        result = call(report)
+        if isawaitable(result):
+            run_awaitable(result)
+    except UnknownValueError as e:
+        outcome.diagnostics.append(
+            Diagnostic(
+                policy_name=policy.name,
+                pack_name=pack.name,
+                pack_version=pack.version,
+                description=policy.description,
+                message=_unknown_message("policy", pack, policy, e),
+                urn="",
+                level=EnforcementLevel.ADVISORY,
+                severity=Severity.UNSPECIFIED,
+            )
+        )
+    except _NotApplicableError as e:
+        outcome.not_applicable = NotApplicable(policy.name, e.reason or "")
+    except Exception as e:  # noqa: BLE001 - a policy's bug becomes a verdict, not a dead RPC
+        outcome.diagnostics.append(_failure_diagnostic(pack, policy, level, e))
+    return outcome
+
+
+def _failure_diagnostic(
+    pack: PreparedPack,
+    policy: PreparedPolicy,
+    level: EnforcementLevel,
+    e: BaseException | None,
+    timeout: float = 0,
+) -> Diagnostic:
+    return Diagnostic(
+        policy_name=policy.name,
+        pack_name=pack.name,
+        pack_version=pack.version,
+        description=policy.description,
+        message=_failure_message(pack, policy, e, timeout),
+        urn="",
+        level=level,
+        severity=policy.severity,
+        error=True,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Analyze
+# ------------------------------------------------------------------------------------------------
+
+
+def analyze(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = None) -> AnalyzeResult:
+    """Run the pack's resource policies over one resource's inputs (the Analyze RPC)."""
+    ctx = ctx or EvalContext()
+    state = pack.state
+    result = AnalyzeResult()
+    static_na: list[tuple[int, NotApplicable]] = []
+    runnable: list[tuple[PreparedPolicy, EnforcementLevel]] = []
+    positions: list[int] = []
+    for index, p in enumerate(pack.resource_policies):
+        level = state.levels[p.name]
+        if level is EnforcementLevel.DISABLED:
+            continue
+        if not p.has_validation:
+            static_na.append((index, NotApplicable(p.name, "Policy does not implement validate")))
+            continue
+        if p.types is not None and resource.type not in p.types:
+            static_na.append((index, NotApplicable(p.name, p.resource_reason)))
+            continue
+        runnable.append((p, _report_level(level)))
+        positions.append(index)
+    if not runnable:
+        result.not_applicable.extend(na for _, na in static_na)
+        return result
+
+    # Decoded once for all policies of this call (the reference decodes per policy).
+    props = validation_view(resource.properties)
+    opts = _options(resource.options)
+    provider = _provider(resource)
+    tags = pack.stack_tags
+
+    def task_for(p: PreparedPolicy, level: EnforcementLevel) -> Callable[[], _Outcome]:
+        def task() -> _Outcome:
+            args = ResourceValidationArgs(
+                resource.type,
+                props,
+                resource.urn,
+                resource.name,
+                opts,
+                provider,
+                pack.policy_config(state, p.name),
+                tags,
+            )
+            return _run_validation(pack, p, level, lambda report: p.policy.validate(args, report))
+
+        return task
+
+    _collect(pack, runnable, positions, static_na, [task_for(p, lvl) for p, lvl in runnable], ctx, result)
+    return result
+
+
+def _merge_na(
+    static_na: list[tuple[int, NotApplicable]], dynamic: list[tuple[int, NotApplicable]]
+) -> list[NotApplicable]:
+    """Not-applicable entries in policy order, as the reference emits them."""
+    return [na for _, na in sorted(static_na + dynamic, key=lambda item: item[0])]
+
+
+def _collect(
+    pack: PreparedPack,
+    runnable: Sequence[tuple[PreparedPolicy, EnforcementLevel]],
+    positions: Sequence[int],
+    static_na: list[tuple[int, NotApplicable]],
+    tasks: list[Callable[[], _Outcome]],
+    ctx: EvalContext,
+    result: AnalyzeResult,
+) -> None:
+    dynamic: list[tuple[int, NotApplicable]] = []
+
+    def commit(i: int, outcome: _Outcome) -> None:
+        result.diagnostics.extend(outcome.diagnostics)
+        if outcome.not_applicable is not None:
+            dynamic.append((positions[i], outcome.not_applicable))
+
+    def on_timeout(i: int, timeout: float) -> _Outcome:
+        p, level = runnable[i]
+        return _Outcome(diagnostics=[_failure_diagnostic(pack, p, level, None, timeout)])
+
+    run_tasks(tasks, commit, ctx.policy_timeout, on_timeout)
+    result.not_applicable.extend(_merge_na(static_na, dynamic))
+
+
+# ------------------------------------------------------------------------------------------------
+# Remediate
+# ------------------------------------------------------------------------------------------------
+
+
+def remediate(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = None) -> RemediateResult:
+    """Run the pack's remediations over one resource's inputs (the Remediate RPC).
+
+    Policies run in declaration order, each seeing the previous one's output; every remediation carries
+    the complete new property set (internal ``__`` keys included).
+    """
+    ctx = ctx or EvalContext()
+    state = pack.state
+    result = RemediateResult()
+    static_na: list[tuple[int, NotApplicable]] = []
+    dynamic: list[tuple[int, NotApplicable]] = []
+    runnable: list[PreparedPolicy] = []
+    positions: list[int] = []
+    for index, p in enumerate(pack.resource_policies):
+        if state.levels[p.name] is not EnforcementLevel.REMEDIATE:
+            continue
+        if not p.has_remediation:
+            static_na.append((index, NotApplicable(p.name, "Policy does not implement remediate")))
+            continue
+        if p.types is not None and resource.type not in p.types:
+            static_na.append((index, NotApplicable(p.name, p.resource_reason)))
+            continue
+        runnable.append(p)
+        positions.append(index)
+    if not runnable:
+        result.not_applicable.extend(na for _, na in static_na)
+        return result
+
+    opts = _options(resource.options)
+    provider = _provider(resource)
+    tags = pack.stack_tags
+    current: dict[str, Any] = {"props": resource.properties}
+
+    def task_for(p: PreparedPolicy) -> Callable[[], _Outcome]:
+        def task() -> _Outcome:
+            props, secret_paths = remediation_view(current["props"])
+            args = ResourceValidationArgs(
+                resource.type,
+                props,
+                resource.urn,
+                resource.name,
+                opts,
+                provider,
+                pack.policy_config(state, p.name),
+                tags,
+            )
+            outcome = _Outcome()
+            diagnostic = ""
+            try:
+                new_props = p.policy.remediate(args)
+                if isawaitable(new_props):
+                    new_props = run_awaitable(new_props)
+                if new_props:  # an empty mapping means "no change" (reference-sdk.md §8)
+                    wire = reapply_secrets(dict(serialize_properties(new_props)), secret_paths)
+                    if wire:
+                        outcome.new_props = wire
+            except UnknownValueError as e:
+                diagnostic = _unknown_message("remediation", pack, p, e)
+            except _NotApplicableError as e:
+                outcome.not_applicable = NotApplicable(p.name, e.reason or "")
+            except Exception as e:  # noqa: BLE001
+                diagnostic = _failure_message(pack, p, e)
+            if outcome.new_props is not None or diagnostic:
+                outcome.remediation = Remediation(
+                    policy_name=p.name,
+                    pack_name=pack.name,
+                    pack_version=pack.version,
+                    description=p.description,
+                    properties=outcome.new_props,
+                    diagnostic=diagnostic,
+                )
+            return outcome
+
+        return task
+
+    def commit(i: int, outcome: _Outcome) -> None:
+        if outcome.new_props is not None:
+            current["props"] = outcome.new_props
+        if outcome.remediation is not None:
+            result.remediations.append(outcome.remediation)
+        if outcome.not_applicable is not None:
+            dynamic.append((positions[i], outcome.not_applicable))
+
+    def on_timeout(i: int, timeout: float) -> _Outcome:
+        p = runnable[i]
+        o = _Outcome()
+        o.remediation = Remediation(
+            policy_name=p.name,
+            pack_name=pack.name,
+            pack_version=pack.version,
+            description=p.description,
+            diagnostic=_failure_message(pack, p, None, timeout),
+        )
+        return o
+
+    run_tasks([task_for(p) for p in runnable], commit, ctx.policy_timeout, on_timeout)
+    result.not_applicable.extend(_merge_na(static_na, dynamic))
+    return result
+
+
+# ------------------------------------------------------------------------------------------------
+# AnalyzeStack
+# ------------------------------------------------------------------------------------------------
+
+
+def build_policy_resources(resources: Sequence[Resource]) -> list[PolicyResource]:
+    """``PolicyResource`` objects with parents/dependencies linked by identity (unknown URNs dropped)."""
+    built: list[PolicyResource] = []
+    by_urn: dict[str, PolicyResource] = {}
+    for r in resources:
+        pr = PolicyResource(
+            r.type,
+            validation_view(r.properties),
+            r.urn,
+            r.name,
+            _options(r.options),
+            _provider(r),
+            None,
+            [],
+            {},
+        )
+        built.append(pr)
+        by_urn[r.urn] = pr
+    for r, pr in zip(resources, built, strict=True):
+        if r.parent is not None and r.parent in by_urn:
+            pr.parent = by_urn[r.parent]
+        pr.dependencies.extend(by_urn[d] for d in r.dependencies if d in by_urn)
+        for key, urns in r.property_dependencies.items():
+            pr.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
+    return built
+
+
+def analyze_stack(
+    pack: PreparedPack, resources: Sequence[Resource], ctx: EvalContext | None = None
+) -> AnalyzeResult:
+    """Run the pack's stack policies over all resources' outputs (the AnalyzeStack RPC)."""
+    ctx = ctx or EvalContext()
+    state = pack.state
+    result = AnalyzeResult()
+    present_types = {r.type for r in resources}
+    static_na: list[tuple[int, NotApplicable]] = []
+    runnable: list[tuple[PreparedPolicy, EnforcementLevel]] = []
+    positions: list[int] = []
+    for index, p in enumerate(pack.stack_policies):
+        level = state.levels[p.name]
+        if level is EnforcementLevel.DISABLED:
+            continue
+        if p.types is not None and not (p.types & present_types):
+            static_na.append((index, NotApplicable(p.name, p.stack_reason)))
+            continue
+        runnable.append((p, _report_level(level)))
+        positions.append(index)
+    if not runnable:
+        result.not_applicable.extend(na for _, na in static_na)
+        return result
+
+    policy_resources = build_policy_resources(resources)  # once for all stack policies
+    tags = pack.stack_tags
+
+    def task_for(p: PreparedPolicy, level: EnforcementLevel) -> Callable[[], _Outcome]:
+        def task() -> _Outcome:
+            args = StackValidationArgs(policy_resources, pack.policy_config(state, p.name), tags)
+            return _run_validation(pack, p, level, lambda report: p.policy.validate(args, report))
+
+        return task
+
+    _collect(pack, runnable, positions, static_na, [task_for(p, lvl) for p, lvl in runnable], ctx, result)
+    return result

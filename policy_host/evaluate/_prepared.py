@@ -1,0 +1,144 @@
+"""A pack prepared for evaluation: policies indexed once, levels and config resolved once per Configure.
+
+"Prepare once, evaluate many" (style-anchors.md §2.4): everything that does not depend on the resource
+is computed here, so Analyze and audit evaluation do only per-resource work.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from ..model import EnforcementLevel, PackInfo, PolicyConfigEntry, PolicyType
+from ..packs.loader import LoadedPack
+from ..packs.metadata import pack_info, policy_type_of
+
+TYPES_ATTRIBUTE = "__policy_host_resource_types__"
+
+
+def _type_reason(types: frozenset[str], stack: bool) -> str:
+    """The not-applicable reason for a typed policy; shared with ``policy_host.sdk`` when available."""
+    try:
+        from ..sdk.types import not_applicable_reason
+    except ImportError:  # the authoring kit is optional for the core
+        quoted = ", ".join(f"'{t}'" for t in sorted(types))
+        if stack:
+            return f"Policy only applies to stacks with resources of type {quoted}"
+        return f"Policy only applies to resources of type {quoted}"
+    return not_applicable_reason(types, stack=stack)
+
+
+@dataclass
+class PreparedPolicy:
+    """One policy plus what the hot path needs to know about it without touching the resource."""
+
+    policy: Any  # the pack's pulumi_policy Policy object, unmodified
+    name: str
+    description: str
+    kind: PolicyType
+    severity: Any  # policy_host.model.Severity
+    default_level: EnforcementLevel
+    has_validation: bool
+    has_remediation: bool
+    types: frozenset[str] | None  # typed policies (policy_host.sdk): the type tokens they apply to
+    resource_reason: str = ""
+    stack_reason: str = ""
+
+
+@dataclass
+class PackState:
+    """Per-Configure state, swapped atomically (the reference writes it without locking)."""
+
+    levels: dict[str, EnforcementLevel]
+    properties: dict[str, dict[str, Any]]
+
+
+@dataclass
+class PreparedPack:
+    name: str
+    version: str
+    info: PackInfo
+    resource_policies: list[PreparedPolicy]
+    stack_policies: list[PreparedPolicy]
+    state: PackState
+    stack_tags: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def configure(self, config: dict[str, PolicyConfigEntry]) -> None:
+        """Apply a Configure request: levels and properties per policy name.
+
+        Keys ``all`` and names of no policy are ignored (the engine sends both, engine-protocol §7.3).
+        """
+        known = {p.name for p in self.resource_policies} | {p.name for p in self.stack_policies}
+        levels = {p.name: p.default_level for p in (*self.resource_policies, *self.stack_policies)}
+        properties: dict[str, dict[str, Any]] = {}
+        for key, entry in config.items():
+            if key not in known:
+                continue
+            if entry.enforcement_level is not None:
+                levels[key] = entry.enforcement_level
+            if entry.properties:
+                properties[key] = dict(entry.properties)
+        with self._lock:
+            self.state = PackState(levels=levels, properties=properties)
+
+    def set_stack_tags(self, tags: dict[str, str]) -> None:
+        self.stack_tags = MappingProxyType(dict(tags))
+
+    def policy_config(self, state: PackState, name: str) -> dict[str, Any] | None:
+        """A fresh shallow copy of a policy's properties (or None), as the reference's get_config gives."""
+        props = state.properties.get(name)
+        return dict(props) if props else None
+
+
+def _has_override(policy: Any, base: type, method: str) -> bool:
+    return getattr(base, method, None) is not getattr(type(policy), method, None)
+
+
+def prepare(pack: LoadedPack) -> PreparedPack:
+    """Index a loaded pack's policies for evaluation."""
+    from pulumi_policy import ResourceValidationPolicy
+
+    info = pack_info(pack)
+    by_name = {p.name: p for p in info.policies}
+    resource_policies: list[PreparedPolicy] = []
+    stack_policies: list[PreparedPolicy] = []
+    for policy in pack.policies:
+        meta = by_name[policy.name]
+        kind = policy_type_of(policy)
+        types = getattr(policy, TYPES_ATTRIBUTE, None)
+        types = frozenset(types) if types else None
+        if kind is PolicyType.RESOURCE:
+            has_validation = policy.has_validation()
+            has_remediation = policy.has_remediation()
+        else:
+            has_validation, has_remediation = True, False
+        prepared = PreparedPolicy(
+            policy=policy,
+            name=policy.name,
+            description=policy.description,
+            kind=kind,
+            severity=meta.severity,
+            default_level=meta.enforcement_level,
+            has_validation=has_validation,
+            has_remediation=has_remediation,
+            types=types,
+            resource_reason=_type_reason(types, stack=False) if types else "",
+            stack_reason=_type_reason(types, stack=True) if types else "",
+        )
+        if isinstance(policy, ResourceValidationPolicy):
+            resource_policies.append(prepared)
+        elif kind is PolicyType.STACK:
+            stack_policies.append(prepared)
+    # Initial levels: each policy's own level, else the pack's (config from Configure replaces them).
+    levels = {p.name: p.default_level for p in (*resource_policies, *stack_policies)}
+    return PreparedPack(
+        name=pack.name,
+        version=pack.version,
+        info=info,
+        resource_policies=resource_policies,
+        stack_policies=stack_policies,
+        state=PackState(levels=levels, properties={}),
+    )

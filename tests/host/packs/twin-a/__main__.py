@@ -1,0 +1,10 @@
+from pulumi_policy import PolicyPack, ResourceValidationPolicy
+
+from policies import WHO  # both packs have a local package named "policies"
+
+
+def who(args, report_violation):
+    report_violation(WHO)
+
+
+PolicyPack("twin-a", [ResourceValidationPolicy("who-a", "Says which pack.", who)])
