@@ -12,8 +12,14 @@ from ..errors import PolicyHostError
 
 # command name -> "module:attribute"; each module owns one command (or group).
 COMMANDS: dict[str, str] = {
+    "pack": "policy_host.cli.pack:pack",
+    "group": "policy_host.cli.group:group",
+    "exemption": "policy_host.cli.exemption:exemption",
+    "apply": "policy_host.cli.policy_as_code:apply",
+    "export": "policy_host.cli.policy_as_code:export",
     "serve": "policy_host.cli.serve:serve",
     "analyze": "policy_host.cli.analyze:analyze",
+    "wrap": "policy_host.cli.wrap:wrap",
 }
 
 

@@ -15,7 +15,7 @@ Verdicts equal the reference's (reference-sdk.md §4, §5, §7, §8) except for 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
@@ -43,7 +43,7 @@ from ..model import (
     Severity,
 )
 from ._decode import reapply_secrets, remediation_view, validation_view
-from ._prepared import PreparedPack, PreparedPolicy
+from ._prepared import PackState, PreparedPack, PreparedPolicy
 from ._runtime import run_awaitable, run_tasks
 
 
@@ -98,69 +98,44 @@ def _failure_message(
     )
 
 
-def _make_reporter(
-    out: list[Diagnostic], pack: PreparedPack, policy: PreparedPolicy, level: EnforcementLevel
-) -> Callable[..., None]:
-    severity = policy.severity
+class _Reporter:
+    """``report_violation`` for one call, re-bound to each policy in turn (one object per call)."""
 
-    def report_violation(message: str, urn: str | None = None) -> None:
+    __slots__ = ("pack", "policy", "level", "out")
+
+    def __init__(self, pack: PreparedPack) -> None:
+        self.pack = pack
+        self.policy: PreparedPolicy | None = None
+        self.level = EnforcementLevel.ADVISORY
+        self.out: list[Diagnostic] | None = None
+
+    def bind(self, policy: PreparedPolicy, level: EnforcementLevel) -> None:
+        self.policy = policy
+        self.level = level
+        self.out = None
+
+    def __call__(self, message: str, urn: str | None = None) -> None:
         if message and not isinstance(message, str):
             raise TypeError("Expected message to be a string")
         if urn is not None and not isinstance(urn, str):
             raise TypeError("Expected urn to be a string")
+        policy = self.policy
+        assert policy is not None
         text = policy.description + "\n" + message if message else policy.description
-        out.append(
+        if self.out is None:
+            self.out = []
+        self.out.append(
             Diagnostic(
                 policy_name=policy.name,
-                pack_name=pack.name,
-                pack_version=pack.version,
+                pack_name=self.pack.name,
+                pack_version=self.pack.version,
                 description=policy.description,
                 message=text,
                 urn=urn or "",
-                level=level,
-                severity=severity,
+                level=self.level,
+                severity=policy.severity,
             )
         )
-
-    return report_violation
-
-
-@dataclass
-class _Outcome:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    not_applicable: NotApplicable | None = None
-    remediation: Remediation | None = None
-    new_props: dict[str, Any] | None = None  # remediations: wire-form inputs for the next policy
-
-
-def _run_validation(
-    pack: PreparedPack, policy: PreparedPolicy, level: EnforcementLevel, call: Callable[[Callable], Any]
-) -> _Outcome:
-    """Run one validator with the reference's exception semantics plus our failure reporting."""
-    outcome = _Outcome()
-    report = _make_reporter(outcome.diagnostics, pack, policy, level)
-    try:
-        result = call(report)
-        if isawaitable(result):
-            run_awaitable(result)
-    except UnknownValueError as e:
-        outcome.diagnostics.append(
-            Diagnostic(
-                policy_name=policy.name,
-                pack_name=pack.name,
-                pack_version=pack.version,
-                description=policy.description,
-                message=_unknown_message("policy", pack, policy, e),
-                urn="",
-                level=EnforcementLevel.ADVISORY,
-                severity=Severity.UNSPECIFIED,
-            )
-        )
-    except _NotApplicableError as e:
-        outcome.not_applicable = NotApplicable(policy.name, e.reason or "")
-    except Exception as e:  # noqa: BLE001 - a policy's bug becomes a verdict, not a dead RPC
-        outcome.diagnostics.append(_failure_diagnostic(pack, policy, level, e))
-    return outcome
 
 
 def _failure_diagnostic(
@@ -183,16 +158,117 @@ def _failure_diagnostic(
     )
 
 
+def _unknown_diagnostic(pack: PreparedPack, policy: PreparedPolicy, e: UnknownValueError) -> Diagnostic:
+    # The reference's text, always advisory, no severity, empty urn (reference-sdk.md §3).
+    return Diagnostic(
+        policy_name=policy.name,
+        pack_name=pack.name,
+        pack_version=pack.version,
+        description=policy.description,
+        message=_unknown_message("policy", pack, policy, e),
+        urn="",
+        level=EnforcementLevel.ADVISORY,
+        severity=Severity.UNSPECIFIED,
+    )
+
+
+# An outcome of one policy: (diagnostics or None, not-applicable or None); None when there is nothing.
+_Outcome = tuple[list[Diagnostic] | None, NotApplicable | None]
+
+
+def _validate_step(
+    pack: PreparedPack,
+    runnable: Sequence[tuple[PreparedPolicy, EnforcementLevel]],
+    args: Any,
+    set_config: Callable[[Any, PreparedPolicy], None],
+) -> Callable[[int], _Outcome | None]:
+    """The per-policy step shared by Analyze and AnalyzeStack: bind, call, map exceptions to verdicts."""
+    reporter = _Reporter(pack)
+
+    def step(i: int) -> _Outcome | None:
+        p, level = runnable[i]
+        reporter.bind(p, level)
+        set_config(args, p)
+        try:
+            result = p.call(args, reporter)
+            if result is not None and isawaitable(result):
+                run_awaitable(result)
+        except UnknownValueError as e:
+            return (reporter.out or []) + [_unknown_diagnostic(pack, p, e)], None
+        except _NotApplicableError as e:
+            return reporter.out, NotApplicable(p.name, e.reason or "")
+        except Exception as e:  # noqa: BLE001 - a policy's bug becomes a verdict, not a dead RPC
+            return (reporter.out or []) + [_failure_diagnostic(pack, p, level, e)], None
+        return None if reporter.out is None else (reporter.out, None)
+
+    return step
+
+
+def _run_validations(
+    pack: PreparedPack,
+    runnable: Sequence[tuple[PreparedPolicy, EnforcementLevel]],
+    positions: Sequence[int],
+    static_na: list[tuple[int, NotApplicable]],
+    step: Callable[[int], _Outcome | None],
+    ctx: EvalContext,
+    result: AnalyzeResult,
+) -> None:
+    dynamic: list[tuple[int, NotApplicable]] = []
+
+    def commit(i: int, outcome: _Outcome) -> None:
+        diagnostics, na = outcome
+        if diagnostics:
+            result.diagnostics.extend(diagnostics)
+        if na is not None:
+            dynamic.append((positions[i], na))
+
+    def on_timeout(i: int, timeout: float) -> _Outcome:
+        p, level = runnable[i]
+        return [_failure_diagnostic(pack, p, level, None, timeout)], None
+
+    run_tasks(len(runnable), step, commit, ctx.policy_timeout, on_timeout)
+    result.not_applicable.extend(_merge_na(static_na, dynamic))
+
+
+def _merge_na(
+    static_na: list[tuple[int, NotApplicable]], dynamic: list[tuple[int, NotApplicable]]
+) -> list[NotApplicable]:
+    """Not-applicable entries in policy order, as the reference emits them."""
+    if not dynamic:
+        return [na for _, na in static_na]
+    return [na for _, na in sorted(static_na + dynamic, key=lambda item: item[0])]
+
+
 # ------------------------------------------------------------------------------------------------
 # Analyze
 # ------------------------------------------------------------------------------------------------
 
 
-def analyze(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = None) -> AnalyzeResult:
-    """Run the pack's resource policies over one resource's inputs (the Analyze RPC)."""
-    ctx = ctx or EvalContext()
-    state = pack.state
-    result = AnalyzeResult()
+def _set_resource_config(state: PackState, pack: PreparedPack) -> Callable[[Any, PreparedPolicy], None]:
+    properties = state.properties
+
+    def set_config(args: ResourceValidationArgs, p: PreparedPolicy) -> None:
+        # One args object serves every policy of the call; only the per-policy config differs
+        # (a fresh copy each time, as the reference's get_config gives).
+        props = properties.get(p.name)
+        args._ResourceValidationArgs__config = dict(props) if props else {}  # noqa: SLF001
+
+    return set_config
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which resource policies run for one resource type under one config state."""
+
+    runnable: tuple[tuple[PreparedPolicy, EnforcementLevel], ...]
+    positions: tuple[int, ...]
+    static_na: tuple[tuple[int, NotApplicable], ...]
+
+
+def _analyze_plan(pack: PreparedPack, state: PackState, rtype: str) -> _Plan:
+    plan = state.analyze_plans.get(rtype)
+    if plan is not None:
+        return plan
     static_na: list[tuple[int, NotApplicable]] = []
     runnable: list[tuple[PreparedPolicy, EnforcementLevel]] = []
     positions: list[int] = []
@@ -203,75 +279,57 @@ def analyze(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = No
         if not p.has_validation:
             static_na.append((index, NotApplicable(p.name, "Policy does not implement validate")))
             continue
-        if p.types is not None and resource.type not in p.types:
+        if p.types is not None and rtype not in p.types:
             static_na.append((index, NotApplicable(p.name, p.resource_reason)))
             continue
         runnable.append((p, _report_level(level)))
         positions.append(index)
+    plan = _Plan(tuple(runnable), tuple(positions), tuple(static_na))
+    state.analyze_plans[rtype] = plan  # benign race: two threads may build the same plan
+    return plan
+
+
+def analyze(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = None) -> AnalyzeResult:
+    """Run the pack's resource policies over one resource's inputs (the Analyze RPC)."""
+    ctx = ctx or _DEFAULT_CONTEXT
+    state = pack.state
+    result = AnalyzeResult()
+    rtype = resource.type
+    plan = _analyze_plan(pack, state, rtype)
+    runnable = plan.runnable
     if not runnable:
-        result.not_applicable.extend(na for _, na in static_na)
+        result.not_applicable.extend(na for _, na in plan.static_na)
         return result
 
     # Decoded once for all policies of this call (the reference decodes per policy).
-    props = validation_view(resource.properties)
-    opts = _options(resource.options)
-    provider = _provider(resource)
-    tags = pack.stack_tags
-
-    def task_for(p: PreparedPolicy, level: EnforcementLevel) -> Callable[[], _Outcome]:
-        def task() -> _Outcome:
-            args = ResourceValidationArgs(
-                resource.type,
-                props,
-                resource.urn,
-                resource.name,
-                opts,
-                provider,
-                pack.policy_config(state, p.name),
-                tags,
-            )
-            return _run_validation(pack, p, level, lambda report: p.policy.validate(args, report))
-
-        return task
-
-    _collect(pack, runnable, positions, static_na, [task_for(p, lvl) for p, lvl in runnable], ctx, result)
+    args = ResourceValidationArgs(
+        rtype,
+        validation_view(resource.properties),
+        resource.urn,
+        resource.name,
+        _options(resource.options),
+        _provider(resource),
+        None,
+        pack.stack_tags,
+    )
+    step = _validate_step(pack, runnable, args, _set_resource_config(state, pack))
+    _run_validations(pack, runnable, plan.positions, list(plan.static_na), step, ctx, result)
     return result
 
 
-def _merge_na(
-    static_na: list[tuple[int, NotApplicable]], dynamic: list[tuple[int, NotApplicable]]
-) -> list[NotApplicable]:
-    """Not-applicable entries in policy order, as the reference emits them."""
-    return [na for _, na in sorted(static_na + dynamic, key=lambda item: item[0])]
-
-
-def _collect(
-    pack: PreparedPack,
-    runnable: Sequence[tuple[PreparedPolicy, EnforcementLevel]],
-    positions: Sequence[int],
-    static_na: list[tuple[int, NotApplicable]],
-    tasks: list[Callable[[], _Outcome]],
-    ctx: EvalContext,
-    result: AnalyzeResult,
-) -> None:
-    dynamic: list[tuple[int, NotApplicable]] = []
-
-    def commit(i: int, outcome: _Outcome) -> None:
-        result.diagnostics.extend(outcome.diagnostics)
-        if outcome.not_applicable is not None:
-            dynamic.append((positions[i], outcome.not_applicable))
-
-    def on_timeout(i: int, timeout: float) -> _Outcome:
-        p, level = runnable[i]
-        return _Outcome(diagnostics=[_failure_diagnostic(pack, p, level, None, timeout)])
-
-    run_tasks(tasks, commit, ctx.policy_timeout, on_timeout)
-    result.not_applicable.extend(_merge_na(static_na, dynamic))
+_DEFAULT_CONTEXT = EvalContext()
 
 
 # ------------------------------------------------------------------------------------------------
 # Remediate
 # ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _RemediationOutcome:
+    remediation: Remediation | None = None
+    not_applicable: NotApplicable | None = None
+    new_props: dict[str, Any] | None = None  # wire-form inputs for the next policy
 
 
 def remediate(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = None) -> RemediateResult:
@@ -280,7 +338,7 @@ def remediate(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = 
     Policies run in declaration order, each seeing the previous one's output; every remediation carries
     the complete new property set (internal ``__`` keys included).
     """
-    ctx = ctx or EvalContext()
+    ctx = ctx or _DEFAULT_CONTEXT
     state = pack.state
     result = RemediateResult()
     static_na: list[tuple[int, NotApplicable]] = []
@@ -304,52 +362,42 @@ def remediate(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = 
 
     opts = _options(resource.options)
     provider = _provider(resource)
-    tags = pack.stack_tags
     current: dict[str, Any] = {"props": resource.properties}
 
-    def task_for(p: PreparedPolicy) -> Callable[[], _Outcome]:
-        def task() -> _Outcome:
-            props, secret_paths = remediation_view(current["props"])
-            args = ResourceValidationArgs(
-                resource.type,
-                props,
-                resource.urn,
-                resource.name,
-                opts,
-                provider,
-                pack.policy_config(state, p.name),
-                tags,
-            )
-            outcome = _Outcome()
-            diagnostic = ""
-            try:
-                new_props = p.policy.remediate(args)
-                if isawaitable(new_props):
-                    new_props = run_awaitable(new_props)
-                if new_props:  # an empty mapping means "no change" (reference-sdk.md §8)
-                    wire = reapply_secrets(dict(serialize_properties(new_props)), secret_paths)
-                    if wire:
-                        outcome.new_props = wire
-            except UnknownValueError as e:
-                diagnostic = _unknown_message("remediation", pack, p, e)
-            except _NotApplicableError as e:
-                outcome.not_applicable = NotApplicable(p.name, e.reason or "")
-            except Exception as e:  # noqa: BLE001
-                diagnostic = _failure_message(pack, p, e)
-            if outcome.new_props is not None or diagnostic:
-                outcome.remediation = Remediation(
-                    policy_name=p.name,
-                    pack_name=pack.name,
-                    pack_version=pack.version,
-                    description=p.description,
-                    properties=outcome.new_props,
-                    diagnostic=diagnostic,
-                )
-            return outcome
+    def step(i: int) -> _RemediationOutcome:
+        p = runnable[i]
+        props, secret_paths = remediation_view(current["props"])
+        args = ResourceValidationArgs(
+            resource.type,
+            props,
+            resource.urn,
+            resource.name,
+            opts,
+            provider,
+            pack.policy_config(state, p.name),
+            pack.stack_tags,
+        )
+        outcome = _RemediationOutcome()
+        diagnostic = ""
+        try:
+            new_props = p.policy.remediate(args)
+            if new_props is not None and isawaitable(new_props):
+                new_props = run_awaitable(new_props)
+            if new_props:  # an empty mapping means "no change" (reference-sdk.md §8)
+                wire = reapply_secrets(dict(serialize_properties(new_props)), secret_paths)
+                if wire:  # never emit an empty Remediation: the engine would wipe the inputs
+                    outcome.new_props = wire
+        except UnknownValueError as e:
+            diagnostic = _unknown_message("remediation", pack, p, e)
+        except _NotApplicableError as e:
+            outcome.not_applicable = NotApplicable(p.name, e.reason or "")
+        except Exception as e:  # noqa: BLE001
+            diagnostic = _failure_message(pack, p, e)
+        if outcome.new_props is not None or diagnostic:
+            outcome.remediation = _remediation(pack, p, outcome.new_props, diagnostic)
+        return outcome
 
-        return task
-
-    def commit(i: int, outcome: _Outcome) -> None:
+    def commit(i: int, outcome: _RemediationOutcome) -> None:
         if outcome.new_props is not None:
             current["props"] = outcome.new_props
         if outcome.remediation is not None:
@@ -357,21 +405,28 @@ def remediate(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = 
         if outcome.not_applicable is not None:
             dynamic.append((positions[i], outcome.not_applicable))
 
-    def on_timeout(i: int, timeout: float) -> _Outcome:
+    def on_timeout(i: int, timeout: float) -> _RemediationOutcome:
         p = runnable[i]
-        o = _Outcome()
-        o.remediation = Remediation(
-            policy_name=p.name,
-            pack_name=pack.name,
-            pack_version=pack.version,
-            description=p.description,
-            diagnostic=_failure_message(pack, p, None, timeout),
+        return _RemediationOutcome(
+            remediation=_remediation(pack, p, None, _failure_message(pack, p, None, timeout))
         )
-        return o
 
-    run_tasks([task_for(p) for p in runnable], commit, ctx.policy_timeout, on_timeout)
+    run_tasks(len(runnable), step, commit, ctx.policy_timeout, on_timeout)
     result.not_applicable.extend(_merge_na(static_na, dynamic))
     return result
+
+
+def _remediation(
+    pack: PreparedPack, p: PreparedPolicy, props: dict[str, Any] | None, diagnostic: str
+) -> Remediation:
+    return Remediation(
+        policy_name=p.name,
+        pack_name=pack.name,
+        pack_version=pack.version,
+        description=p.description,
+        properties=props,
+        diagnostic=diagnostic,
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -400,7 +455,8 @@ def build_policy_resources(resources: Sequence[Resource]) -> list[PolicyResource
     for r, pr in zip(resources, built, strict=True):
         if r.parent is not None and r.parent in by_urn:
             pr.parent = by_urn[r.parent]
-        pr.dependencies.extend(by_urn[d] for d in r.dependencies if d in by_urn)
+        if r.dependencies:
+            pr.dependencies.extend(by_urn[d] for d in r.dependencies if d in by_urn)
         for key, urns in r.property_dependencies.items():
             pr.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
     return built
@@ -410,7 +466,17 @@ def analyze_stack(
     pack: PreparedPack, resources: Sequence[Resource], ctx: EvalContext | None = None
 ) -> AnalyzeResult:
     """Run the pack's stack policies over all resources' outputs (the AnalyzeStack RPC)."""
-    ctx = ctx or EvalContext()
+    return analyze_stack_built(pack, resources, None, ctx)
+
+
+def analyze_stack_built(
+    pack: PreparedPack,
+    resources: Sequence[Resource],
+    policy_resources: list[PolicyResource] | None,
+    ctx: EvalContext | None = None,
+) -> AnalyzeResult:
+    """``analyze_stack`` reusing already built ``PolicyResource`` objects (several packs, one stack)."""
+    ctx = ctx or _DEFAULT_CONTEXT
     state = pack.state
     result = AnalyzeResult()
     present_types = {r.type for r in resources}
@@ -430,15 +496,13 @@ def analyze_stack(
         result.not_applicable.extend(na for _, na in static_na)
         return result
 
-    policy_resources = build_policy_resources(resources)  # once for all stack policies
-    tags = pack.stack_tags
+    if policy_resources is None:
+        policy_resources = build_policy_resources(resources)  # once for all stack policies
+    args = StackValidationArgs(policy_resources, None, pack.stack_tags)
 
-    def task_for(p: PreparedPolicy, level: EnforcementLevel) -> Callable[[], _Outcome]:
-        def task() -> _Outcome:
-            args = StackValidationArgs(policy_resources, pack.policy_config(state, p.name), tags)
-            return _run_validation(pack, p, level, lambda report: p.policy.validate(args, report))
+    def set_config(a: StackValidationArgs, p: PreparedPolicy) -> None:
+        a._StackValidationArgs__config = pack.policy_config(state, p.name) or {}  # noqa: SLF001
 
-        return task
-
-    _collect(pack, runnable, positions, static_na, [task_for(p, lvl) for p, lvl in runnable], ctx, result)
+    step = _validate_step(pack, runnable, args, set_config)
+    _run_validations(pack, runnable, positions, static_na, step, ctx, result)
     return result

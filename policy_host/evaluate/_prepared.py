@@ -14,6 +14,7 @@ from typing import Any
 from ..model import EnforcementLevel, PackInfo, PolicyConfigEntry, PolicyType
 from ..packs.loader import LoadedPack
 from ..packs.metadata import pack_info, policy_type_of
+from ._invoke import resource_validator, stack_validator
 
 TYPES_ATTRIBUTE = "__policy_host_resource_types__"
 
@@ -45,6 +46,7 @@ class PreparedPolicy:
     types: frozenset[str] | None  # typed policies (policy_host.sdk): the type tokens they apply to
     resource_reason: str = ""
     stack_reason: str = ""
+    call: Any = None  # the bound validator (see _invoke): validate with the SDK's semantics, less overhead
 
 
 @dataclass
@@ -53,6 +55,9 @@ class PackState:
 
     levels: dict[str, EnforcementLevel]
     properties: dict[str, dict[str, Any]]
+    # Per resource type: which resource policies run and which are statically not applicable.
+    # Derived from the fields above, so it lives and dies with this state (a Configure replaces it).
+    analyze_plans: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,14 +92,11 @@ class PreparedPack:
     def set_stack_tags(self, tags: dict[str, str]) -> None:
         self.stack_tags = MappingProxyType(dict(tags))
 
-    def policy_config(self, state: PackState, name: str) -> dict[str, Any] | None:
+    @staticmethod
+    def policy_config(state: PackState, name: str) -> dict[str, Any] | None:
         """A fresh shallow copy of a policy's properties (or None), as the reference's get_config gives."""
         props = state.properties.get(name)
         return dict(props) if props else None
-
-
-def _has_override(policy: Any, base: type, method: str) -> bool:
-    return getattr(base, method, None) is not getattr(type(policy), method, None)
 
 
 def prepare(pack: LoadedPack) -> PreparedPack:
@@ -129,8 +131,10 @@ def prepare(pack: LoadedPack) -> PreparedPack:
             stack_reason=_type_reason(types, stack=True) if types else "",
         )
         if isinstance(policy, ResourceValidationPolicy):
+            prepared.call = resource_validator(policy)
             resource_policies.append(prepared)
         elif kind is PolicyType.STACK:
+            prepared.call = stack_validator(policy)
             stack_policies.append(prepared)
     # Initial levels: each policy's own level, else the pack's (config from Configure replaces them).
     levels = {p.name: p.default_level for p in (*resource_policies, *stack_policies)}

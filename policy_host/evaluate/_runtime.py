@@ -13,12 +13,12 @@ and resumes the batch after that task on a fresh evaluation thread. Costs one qu
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import ctypes
-import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 _local = threading.local()
@@ -49,27 +49,40 @@ def run_awaitable(awaitable: Any) -> Any:
 
 
 class _EvalThread:
-    """A daemon thread that runs jobs for one caller thread; abandoned for good once poisoned."""
+    """A daemon thread that runs batches for one caller thread; abandoned for good once poisoned.
+
+    Hand-off uses two raw locks reused across calls (an Event/Condition per call costs ~3x more).
+    """
 
     def __init__(self) -> None:
-        self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.start = _thread.allocate_lock()
+        self.start.acquire()
+        self.done = _thread.allocate_lock()
+        self.done.acquire()
+        self.commit_lock = _thread.allocate_lock()
+        self.job: Callable[[], None] | None = None
         self.poisoned = False
+        self.current = 0
+        self.started = 0.0
         self.thread = threading.Thread(target=self._loop, name="policy-eval", daemon=True)
         self.thread.start()
 
     def _loop(self) -> None:
         thread_loop()
-        while not self.poisoned:
+        while True:
+            self.start.acquire()
+            job = self.job
             try:
-                job = self.jobs.get()
-                if job is None:
-                    return
-                job()
-            except BaseException:  # noqa: BLE001 - a poisoned thread just ends; others keep serving
-                if self.poisoned:
-                    return
+                if job is not None:
+                    job()
+            except BaseException:  # noqa: BLE001 - PolicyTimeout injected into a poisoned thread
+                pass
+            if self.poisoned:
+                return
+            self.done.release()
 
     def poison(self) -> None:
+        """Abandon this thread: it exits after its current job; a busy policy gets PolicyTimeout."""
         self.poisoned = True
         ident = self.thread.ident
         if ident is not None:
@@ -78,78 +91,70 @@ class _EvalThread:
 
 def _eval_thread() -> _EvalThread:
     t = getattr(_local, "eval_thread", None)
-    if t is None or t.poisoned or not t.thread.is_alive():
+    if t is None or t.poisoned:
         t = _EvalThread()
         _local.eval_thread = t
     return t
 
 
-class _Batch:
-    def __init__(self, n: int) -> None:
-        self.lock = threading.Lock()
-        self.generation = 0
-        self.current = 0
-        self.started = time.monotonic()
-        self.done = threading.Event()
-        self.n = n
-
-
 def run_tasks(
-    tasks: Sequence[Callable[[], Any]],
+    n: int,
+    step: Callable[[int], Any],
     commit: Callable[[int, Any], None],
     timeout: float | None,
     on_timeout: Callable[[int, float], Any],
 ) -> None:
-    """Run ``tasks`` in order; ``commit(i, outcome)`` each result in order.
+    """Run ``step(0) .. step(n - 1)`` in order and ``commit(i, outcome)`` every non-None outcome in order.
 
-    With ``timeout`` (seconds) each task gets that long; an overrunning task's outcome is
-    ``on_timeout(i, timeout)`` and the batch resumes with task ``i + 1``. Without ``timeout`` the tasks run
-    inline on the calling thread. ``commit`` is always called on a single thread at a time, in task order.
+    With ``timeout`` (seconds) each step gets that long; an overrunning step's outcome is
+    ``on_timeout(i, timeout)`` and the batch resumes with step ``i + 1`` on a fresh evaluation thread.
+    Without ``timeout`` the steps run inline on the calling thread. ``commit`` is never called
+    concurrently, and never for a step whose thread was abandoned.
     """
-    if not tasks:
+    if n == 0:
         return
     if not timeout:
         thread_loop()
-        for i, task in enumerate(tasks):
-            commit(i, task())
+        for i in range(n):
+            outcome = step(i)
+            if outcome is not None:
+                commit(i, outcome)
         return
 
-    batch = _Batch(len(tasks))
-
-    def worker(generation: int, start: int) -> None:
-        for i in range(start, batch.n):
-            with batch.lock:
-                if batch.generation != generation:
-                    return
-                batch.current = i
-                batch.started = time.monotonic()
-            outcome = tasks[i]()
-            with batch.lock:
-                if batch.generation != generation:
-                    return
-                commit(i, outcome)
-        batch.done.set()
-
-    runner = _eval_thread()
-    runner.jobs.put(lambda: worker(0, 0))
-    while True:
-        with batch.lock:
-            remaining = timeout - (time.monotonic() - batch.started)
-        if batch.done.wait(timeout=max(remaining, 0.001)):
-            return
-        with batch.lock:
-            if batch.done.is_set():
-                return
-            if time.monotonic() - batch.started < timeout:
-                continue
-            index = batch.current
-            batch.generation += 1
-            generation = batch.generation
-            commit(index, on_timeout(index, timeout))
-            if index + 1 >= batch.n:
-                batch.done.set()
-        runner.poison()
-        if batch.done.is_set():
-            return
+    start = 0
+    while start < n:
         runner = _eval_thread()
-        runner.jobs.put(lambda g=generation, s=index + 1: worker(g, s))
+
+        def job(runner: _EvalThread = runner, first: int = start) -> None:
+            for i in range(first, n):
+                # started before current: the watcher reads current first, so it never pairs a new
+                # index with an old start time.
+                runner.started = time.monotonic()
+                runner.current = i
+                outcome = step(i)
+                if outcome is not None:
+                    with runner.commit_lock:
+                        if runner.poisoned:
+                            return
+                        commit(i, outcome)
+
+        runner.current = start
+        runner.started = time.monotonic()
+        runner.job = job
+        runner.start.release()
+        while True:
+            index = runner.current
+            remaining = timeout - (time.monotonic() - runner.started)
+            if runner.done.acquire(timeout=max(remaining, 0.001)):
+                runner.job = None
+                return
+            if runner.current != index or time.monotonic() - runner.started < timeout:
+                continue
+            with runner.commit_lock:
+                if runner.done.acquire(blocking=False):  # finished just now after all
+                    runner.job = None
+                    return
+                runner.poison()
+                commit(index, on_timeout(index, timeout))
+            start = index + 1
+            break
