@@ -67,6 +67,7 @@ class Outcome(enum.StrEnum):
     FAIL = "fail"
     NOT_APPLICABLE = "not-applicable"
     ERROR = "error"
+    SKIP = "skip"  # the policy is disabled: it did not run
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "serve": "policy_host.cli.serve:serve",
     "analyze": "policy_host.cli.analyze:analyze",
     "wrap": "policy_host.cli.wrap:wrap",
+    "test": "policy_host.cli.test:test",
+    "fixture": "policy_host.cli.fixture:fixture",
 }
 
 

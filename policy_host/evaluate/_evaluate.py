@@ -66,7 +66,8 @@ def _report_level(level: EnforcementLevel) -> EnforcementLevel:
 
 def _options(opts: ResourceOptions) -> PolicyResourceOptions:
     ct = opts.custom_timeouts
-    timeouts = PolicyCustomTimeouts(ct.create, ct.update, ct.delete) if ct else PolicyCustomTimeouts(0, 0, 0)
+    # The engine always sends customTimeouts (zeros when unset), so policies always see floats.
+    timeouts = PolicyCustomTimeouts(ct.create, ct.update, ct.delete) if ct else PolicyCustomTimeouts(0.0, 0.0, 0.0)
     return PolicyResourceOptions(
         opts.protect,
         list(opts.ignore_changes),

@@ -181,8 +181,6 @@ def load_pack(pack_dir: str | Path, stack: StackContext | None = None) -> Loaded
     ``stack`` supplies the PULUMI_* environment set before import (skipped when None: the current
     environment is used as is). Raises PackLoadError whose message is the reference's error text.
     """
-    import pulumi_policy.policy as sdk_policy
-
     directory = Path(pack_dir).resolve()
     if not directory.is_dir():
         raise PackLoadError(f"policy pack directory {pack_dir} does not exist")
@@ -191,27 +189,65 @@ def load_pack(pack_dir: str | Path, stack: StackContext | None = None) -> Loaded
         raise PackLoadError(f"policy pack {directory} has no __main__.py to run")
 
     os.environ.update(pack_environment(stack))
-    with _load_lock:
+    captured: _PackCaptured | None = None
+    with _capturing():
         configure_pulumi_runtime()
-        original = sdk_policy._PolicyAnalyzerServicer
-        sdk_policy._PolicyAnalyzerServicer = _capturing_servicer  # type: ignore[assignment]
-        captured: _PackCaptured | None = None
-        try:
-            with _stdout_to_stderr(), _pack_process_state(directory) as own_modules:
-                try:
-                    runpy.run_path(str(directory), run_name="__main__")
-                except _PackCaptured as c:
-                    captured = c
-                except SystemExit as e:
-                    raise PackLoadError(f"policy pack {directory} exited with status {e.code} while loading") from None
-                except Exception as e:  # the pack's own failure: keep its message verbatim
-                    raise PackLoadError(_format_pack_error(e, directory)) from None
-        finally:
-            sdk_policy._PolicyAnalyzerServicer = original  # type: ignore[assignment]
+        with _stdout_to_stderr(), _pack_process_state(directory) as own_modules:
+            try:
+                runpy.run_path(str(directory), run_name="__main__")
+            except _PackCaptured as c:
+                captured = c
+            except SystemExit as e:
+                raise PackLoadError(f"policy pack {directory} exited with status {e.code} while loading") from None
+            except Exception as e:  # the pack's own failure: keep its message verbatim
+                raise PackLoadError(_format_pack_error(e, directory)) from None
 
     if captured is None:
         raise PackLoadError(f"policy pack {directory} finished without creating a PolicyPack")
     return _loaded_from_capture(captured, directory, project, own_modules)
+
+
+@contextlib.contextmanager
+def _capturing() -> Iterator[None]:
+    """While active, ``PolicyPack(...)`` validates its arguments and raises ``_PackCaptured``."""
+    import pulumi_policy.policy as sdk_policy
+
+    with _load_lock:
+        original = sdk_policy._PolicyAnalyzerServicer
+        sdk_policy._PolicyAnalyzerServicer = _capturing_servicer  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            sdk_policy._PolicyAnalyzerServicer = original  # type: ignore[assignment]
+
+
+def pack_from_policies(
+    name: str,
+    policies: list[Any],
+    *,
+    version: str = DEFAULT_PACK_VERSION,
+    directory: str | Path | None = None,
+    **pack_kwargs: Any,
+) -> LoadedPack:
+    """A LoadedPack from policy objects, validated by ``pulumi_policy.PolicyPack`` exactly as at load time.
+
+    ``pack_kwargs`` are PolicyPack's other arguments (enforcement_level, initial_config, ...).
+    """
+    from pulumi_policy import PolicyPack
+
+    captured: _PackCaptured | None = None
+    try:
+        with _capturing():
+            PolicyPack(name, policies, **pack_kwargs)
+    except _PackCaptured as c:
+        captured = c
+    except (TypeError, ValueError) as e:
+        raise PackLoadError(f"{type(e).__name__}: {e}") from None
+    if captured is None:  # pragma: no cover - PolicyPack always reaches the servicer
+        raise PackLoadError(f"policy pack {name} was not created")
+    loaded = _loaded_from_capture(captured, Path(directory or os.getcwd()).resolve(), None, {})
+    loaded.version = version
+    return loaded
 
 
 def _loaded_from_capture(

@@ -26,7 +26,10 @@ STACK = StackContext(
     tags={"env": "dev"},
 )
 ENGINE_ADDRESS = "127.0.0.1:1"  # neither server calls the engine in these tests
-GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024), ("grpc.max_send_message_length", 400 * 1024 * 1024)]
+GRPC_OPTIONS = [
+    ("grpc.max_receive_message_length", 400 * 1024 * 1024),
+    ("grpc.max_send_message_length", 400 * 1024 * 1024),
+]
 
 
 def host_spec(pack_dir: Path, stack: StackContext = STACK, extra: tuple[str, ...] = ()) -> LaunchSpec:

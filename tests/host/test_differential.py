@@ -11,7 +11,14 @@ import pytest
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime import proto
 
-from policy_host.model import CustomTimeouts, EnforcementLevel, PolicyConfigEntry, ProviderRef, Resource, ResourceOptions
+from policy_host.model import (
+    CustomTimeouts,
+    EnforcementLevel,
+    PolicyConfigEntry,
+    ProviderRef,
+    Resource,
+    ResourceOptions,
+)
 from policy_host.wire import convert
 from policy_host.wire.values import SIG_ARCHIVE, SIG_ASSET, SIG_KEY, SIG_SECRET, UNKNOWN_STRING
 
@@ -85,7 +92,9 @@ RESOURCES = [
     ),
 ]
 STACK_RESOURCES = RESOURCES + [
-    bucket("unknown-arn", {"arn": UNKNOWN_STRING, "acl": "private"}, parent="urn:pulumi:dev::proj::missing::x")
+    bucket(
+        "unknown-arn", {"arn": UNKNOWN_STRING, "acl": "private"}, parent="urn:pulumi:dev::proj::missing::x"
+    )
 ]
 
 # The config the engine would send after reconciliation: every policy, plus "all" and an unknown name.

@@ -26,7 +26,9 @@ def request(props: dict) -> proto.AnalyzeRequest:
 
 def configure(stub, **levels: str) -> None:
     stub.Configure(
-        convert.configure_request({k.replace("_", "-"): PolicyConfigEntry(EnforcementLevel(v)) for k, v in levels.items()})
+        convert.configure_request(
+            {k.replace("_", "-"): PolicyConfigEntry(EnforcementLevel(v)) for k, v in levels.items()}
+        )
     )
 
 
@@ -59,7 +61,9 @@ def test_secretness_survives_dict_copies_in_remediations(pair):
     ref, ours = pair
     for stub in pair:
         configure(stub, remediate_unknown="disabled", remediate_copy="remediate")
-    req = request({"acl": "public-read", "password": {SIG_KEY: SIG_SECRET, "value": "hunter2"}, "__defaults": []})
+    req = request(
+        {"acl": "public-read", "password": {SIG_KEY: SIG_SECRET, "value": "hunter2"}, "__defaults": []}
+    )
     ref_props = remediations(ref.Remediate(req))[0]["properties"]
     assert ref_props["password"] == "hunter2"  # the reference leaks the secret as plaintext
     ours_props = remediations(ours.Remediate(req))[0]["properties"]

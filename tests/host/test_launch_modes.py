@@ -27,7 +27,12 @@ def test_repository_root_is_a_pack_serving_the_configured_packs():
         assert sorted(p.name for p in info.policies) == ["max-count", "no-public-acl", "who-a"]
         response = stub.Analyze(
             convert.analyze_request_from_resource(
-                Resource("aws:s3/bucket:Bucket", "urn:pulumi:dev::proj::aws:s3/bucket:Bucket::b", "b", {"acl": "public-read"})
+                Resource(
+                    "aws:s3/bucket:Bucket",
+                    "urn:pulumi:dev::proj::aws:s3/bucket:Bucket::b",
+                    "b",
+                    {"acl": "public-read"},
+                )
             )
         )
     assert sorted((d.policyPackName, d.policyName) for d in response.diagnostics) == [
@@ -51,7 +56,13 @@ def test_executable_mode_takes_stack_information_from_configure_stack(tmp_path):
         stub.Handshake(_handshake())  # executable mode: the pack sees Handshake first
         stub.ConfigureStack(
             convert.stack_context_to_proto(
-                StackContext(project="proj", stack="dev", dry_run=True, config={"conf:value": "hello"}, tags={"env": "dev"})
+                StackContext(
+                    project="proj",
+                    stack="dev",
+                    dry_run=True,
+                    config={"conf:value": "hello"},
+                    tags={"env": "dev"},
+                )
             )
         )
         response = stub.Analyze(
@@ -66,4 +77,6 @@ def test_executable_mode_takes_stack_information_from_configure_stack(tmp_path):
 def _handshake():
     from pulumi.runtime import proto
 
-    return proto.AnalyzerHandshakeRequest(engine_address=ENGINE_ADDRESS, root_directory=".", program_directory=".")
+    return proto.AnalyzerHandshakeRequest(
+        engine_address=ENGINE_ADDRESS, root_directory=".", program_directory="."
+    )

@@ -43,7 +43,9 @@ def test_pack_output_at_import_does_not_corrupt_the_port_line():
 
 
 def test_invalid_pack_exits_1_before_the_port_with_the_sdk_message():
-    result = subprocess.run(serve_command("bad-name", extra=(ENGINE_ADDRESS,)), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        serve_command("bad-name", extra=(ENGINE_ADDRESS,)), capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1
     assert result.stdout == ""  # no port
     assert "Program failed with an unhandled exception" in result.stderr
@@ -74,13 +76,24 @@ def test_large_properties_and_bad_values_keep_the_server_serving():
     with running(host_spec(PACKS / "noisy")) as (_, stub):
         blob = "x" * (5 * 1024 * 1024)
         response = stub.Analyze(bucket_request({"blob": blob}))
-        assert [d.message for d in response.diagnostics] == [f"Reports blob sizes.\nblob of {len(blob)} characters"]
+        assert [d.message for d in response.diagnostics] == [
+            f"Reports blob sizes.\nblob of {len(blob)} characters"
+        ]
 
         for bad, expected in [
             ({"x": {"4dabf18193072939515e22adb298388d": "nope"}}, "Unrecognized signature 'nope'"),
-            ({"x": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}}, "Invalid secret"),
-            ({"x": {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17"}}, "Invalid asset"),
-            ({"x": {"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7"}}, "Invalid archive"),
+            (
+                {"x": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}},
+                "Invalid secret",
+            ),
+            (
+                {"x": {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17"}},
+                "Invalid asset",
+            ),
+            (
+                {"x": {"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7"}},
+                "Invalid archive",
+            ),
         ]:
             with pytest.raises(grpc.RpcError) as err:
                 stub.Analyze(bucket_request(bad))

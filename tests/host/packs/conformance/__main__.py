@@ -80,7 +80,9 @@ def options_and_provider(args, report_violation):
         f"{o.custom_timeouts.delete_seconds} aso={list(o.additional_secret_outputs)} parent={o.parent}"
     )
     if args.provider is not None:
-        report_violation(f"provider {args.provider.resource_type} {args.provider.name} region={args.provider.props.get('region')}")
+        report_violation(
+            f"provider {args.provider.resource_type} {args.provider.name} region={args.provider.props.get('region')}"
+        )
     report_violation(f"tags={dict(args.stack_tags)}")
 
 
@@ -88,7 +90,9 @@ def runtime_data(args, report_violation):
     if args.resource_type != "pulumi:pulumi:Stack":
         return
     cfg = pulumi.Config("conf")
-    report_violation(f"stack={pulumi.get_stack()} project={pulumi.get_project()} dry={pulumi.runtime.is_dry_run()} value={cfg.get('value')}")
+    report_violation(
+        f"stack={pulumi.get_stack()} project={pulumi.get_project()} dry={pulumi.runtime.is_dry_run()} value={cfg.get('value')}"
+    )
 
 
 def tag_remediation(args):
@@ -171,7 +175,9 @@ PolicyPack(
         ResourceValidationPolicy("options", "Options and provider.", options_and_provider),
         ResourceValidationPolicy("runtime-data", "Runtime data.", runtime_data),
         ResourceValidationPolicy("tagger", "Adds a managed-by tag.", remediate=tag_remediation),
-        ResourceValidationPolicy("acl-fixer", "Fixes public-read-write.", validate_remediate=acl_validate_remediate),
+        ResourceValidationPolicy(
+            "acl-fixer", "Fixes public-read-write.", validate_remediate=acl_validate_remediate
+        ),
         StackValidationPolicy("stack-graph", "Stack graph.", stack_graph, severity=Severity.MEDIUM),
         StackValidationPolicy("stack-unknown", "Reads an unknown output.", stack_unknown),
         StackValidationPolicy(

@@ -60,11 +60,22 @@ PolicyPack(
     enforcement_level=EnforcementLevel.MANDATORY,
     initial_config={"remediate-copy": {"enforcementLevel": "remediate"}},
     policies=[
-        ResourceValidationPolicy("remediate-unknown", "Reads an unknown in a remediation.", remediate=remediate_reads_unknown),
-        ResourceValidationPolicy("remediate-copy", "Copies props in a remediation.", remediate=remediate_copy),
+        ResourceValidationPolicy(
+            "remediate-unknown", "Reads an unknown in a remediation.", remediate=remediate_reads_unknown
+        ),
+        ResourceValidationPolicy(
+            "remediate-copy", "Copies props in a remediation.", remediate=remediate_copy
+        ),
         ResourceValidationPolicy("crashes", "Crashes on demand.", crashes),
         ResourceValidationPolicy("hangs", "Hangs on demand.", hangs),
-        ResourceValidationPolicy("event-loop", "Uses the current event loop.", uses_event_loop, enforcement_level=EnforcementLevel.ADVISORY),
-        ResourceValidationPolicy("counts", "Counts calls.", counts, enforcement_level=EnforcementLevel.ADVISORY),
+        ResourceValidationPolicy(
+            "event-loop",
+            "Uses the current event loop.",
+            uses_event_loop,
+            enforcement_level=EnforcementLevel.ADVISORY,
+        ),
+        ResourceValidationPolicy(
+            "counts", "Counts calls.", counts, enforcement_level=EnforcementLevel.ADVISORY
+        ),
     ],
 )

@@ -16,6 +16,8 @@ PolicyPack(
     enforcement_level=EnforcementLevel.MANDATORY,
     policies=[
         ResourceValidationPolicy("no-public-acl", "No public ACLs.", no_public_acl),
-        StackValidationPolicy("max-count", "At most 3 resources.", max_count, enforcement_level=EnforcementLevel.ADVISORY),
+        StackValidationPolicy(
+            "max-count", "At most 3 resources.", max_count, enforcement_level=EnforcementLevel.ADVISORY
+        ),
     ],
 )
