@@ -3,6 +3,7 @@
 import asyncio
 
 import pulumi
+from conformance_helpers import describe  # a local module: the pack dir must be first on sys.path
 from pulumi_policy import (
     EnforcementLevel,
     PolicyComplianceFramework,
@@ -13,8 +14,6 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.proxy import _DictProxy, _ListProxy
-
-from conformance_helpers import describe  # a local module: the pack dir must be first on sys.path
 
 
 def public_acl(args, report_violation):

@@ -3,9 +3,8 @@
 import asyncio
 import time
 
-from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy, Secret
-
 import fixes_state
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
 
 
 def remediate_reads_unknown(args):

@@ -1,6 +1,5 @@
-from pulumi_policy import PolicyPack, ResourceValidationPolicy
-
 from policies import WHO  # both packs have a local package named "policies"
+from pulumi_policy import PolicyPack, ResourceValidationPolicy
 
 
 def who(args, report_violation):
