@@ -1,0 +1,1 @@
+"""Where resources come from: stack exports and DIY backends (``stack_export``), cloud discovery (audit)."""
