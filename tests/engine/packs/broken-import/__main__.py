@@ -1,0 +1,3 @@
+"""A pack that fails while being imported."""
+
+raise RuntimeError("this pack is broken on purpose")
