@@ -17,13 +17,15 @@ import threading
 from collections.abc import Sequence
 from concurrent import futures
 from pathlib import Path
+from typing import Any
 
 import grpc
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
+from .. import __version__
 from ..errors import PolicyHostError
 from ..evaluate import PreparedPack, prepare
-from ..model import StackContext
+from ..model import PackInfo, StackContext
 from ..packs.loader import load_pack
 from .servicer import MAX_MESSAGE_BYTES, AnalyzerServicer
 
@@ -62,6 +64,36 @@ def stack_from_environment() -> StackContext:
 def load_packs(pack_dirs: Sequence[str | Path]) -> list[PreparedPack]:
     """Load and prepare packs in this process (each isolated from the others' modules)."""
     return [prepare(load_pack(d)) for d in pack_dirs]
+
+
+def groups_loader(stack: StackContext) -> tuple[list[PreparedPack], PackInfo, Any]:
+    """Resolve the stack's preventative policy groups from the store and load their packs."""
+    from ..groups import resolve_stack
+    from ..store import open_store
+    from .groups import ExemptionMarker, info_from_state, load_resolved
+
+    if not stack.project or not stack.stack:
+        raise PolicyHostError(
+            "policy groups need the stack's project and name (PULUMI_PROJECT/PULUMI_STACK or ConfigureStack)"
+        )
+    store = open_store()
+    try:
+        resolved = resolve_stack(
+            store, stack.organization, stack.project, stack.stack, dict(stack.tags) or None
+        )
+    finally:
+        store.close()
+    packs = load_resolved(resolved)
+    if len(packs) == 1:
+        name, version = packs[0].name, packs[0].version
+    else:
+        name, version = "policy-host", __version__
+    entity = f"{stack.organization or 'organization'}/{stack.project}/{stack.stack}"
+    description = f"policy groups of {entity}: " + (
+        ", ".join(f"{p.name}@{p.version}" for p in packs) or "no packs"
+    )
+    log.info("%s", description)
+    return packs, info_from_state(packs, name, version, description), ExemptionMarker(resolved)
 
 
 def build_servicer(pack_dir: str | Path, stack: StackContext | None = None, **kwargs) -> AnalyzerServicer:
@@ -110,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("extra", nargs="*", help=argparse.SUPPRESS)
     p.add_argument("--pack", action="append", default=[], help="a policy pack directory (repeatable)")
+    p.add_argument("--from-store", action="store_true", help="serve the stack's policy groups from the store")
     p.add_argument(
         "--policy-timeout", type=float, default=60.0, help="seconds one policy call may take (0 = none)"
     )
@@ -133,12 +166,23 @@ def serve_main(argv: Sequence[str] | None = None, default_packs: Sequence[str] =
     """Run as an analyzer plugin process; returns the exit code."""
     args, _unknown = _parser().parse_known_args(argv)  # unknown leading flags are tolerated
     pack_dirs = args.pack or list(default_packs) or pack_dirs_from_environment()
-    if not pack_dirs:
-        print(f"error: no policy packs to serve: pass --pack DIR or set {PACKS_ENV}", file=sys.stderr)
+    if not pack_dirs and not args.from_store:
+        print(
+            f"error: no policy packs to serve: pass --pack DIR, --from-store, or set {PACKS_ENV}",
+            file=sys.stderr,
+        )
         return 2
     try:
-        packs = load_packs(pack_dirs)
-        servicer = AnalyzerServicer(packs, policy_timeout=args.policy_timeout or None)
+        timeout = args.policy_timeout or None
+        if args.from_store:
+            stack = stack_from_environment()
+            if stack.project and stack.stack:  # language-host mode: the stack is known now
+                servicer = AnalyzerServicer([], policy_timeout=timeout, loader=groups_loader)
+                servicer._install(*groups_loader(stack))
+            else:  # executable mode: resolve when ConfigureStack names the stack
+                servicer = AnalyzerServicer([], policy_timeout=timeout, loader=groups_loader)
+        else:
+            servicer = AnalyzerServicer(load_packs(pack_dirs), policy_timeout=timeout)
         server = AnalyzerServer(servicer, bind=args.bind, port=args.port, workers=args.workers)
         port = server.start()
     except PolicyHostError as e:

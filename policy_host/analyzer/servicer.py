@@ -19,11 +19,12 @@ from google.protobuf import empty_pb2
 from pulumi.runtime import proto
 
 from .. import __version__
-from ..errors import InputError
+from ..errors import InputError, PolicyHostError
 from ..evaluate import EvalContext, PreparedPack, analyze, analyze_stack, remediate
 from ..model import AnalyzeResult, PackInfo, RemediateResult, StackContext
 from ..packs.loader import configure_pulumi_runtime, pack_environment
 from ..wire import convert
+from .groups import split_config
 
 log = logging.getLogger("policy_host.analyzer")
 
@@ -56,17 +57,27 @@ class AnalyzerServicer(proto.AnalyzerServicer):
         policy_timeout: float | None = None,
         on_cancel: Callable[[], None] | None = None,
         decorate: Callable[[str, Any, AnalyzeResult], None] | None = None,
+        info: PackInfo | None = None,
+        loader: Callable[[StackContext], tuple[list[PreparedPack], PackInfo, Any]] | None = None,
     ) -> None:
-        if not packs:
+        """``packs`` to serve now, or none plus a ``loader`` that resolves them at ConfigureStack
+        (executable mode with policy groups: the stack is known only then). ``info`` overrides the
+        AnalyzerInfo derived from the packs; ``decorate`` post-processes results (exemptions)."""
+        if not packs and loader is None:
             raise ValueError("an analyzer needs at least one pack")
-        self.packs = list(packs)
-        self.remediation_order = sorted(self.packs, key=lambda p: p.name)
         self.ctx = EvalContext(policy_timeout=policy_timeout)
         self.on_cancel = on_cancel
-        self.decorate = decorate  # hook for exemptions: (rpc, resource(s), result) -> None
         self.stack = StackContext()
-        self._info = convert.pack_info_to_proto(combined_info(self.packs))
+        self._loader = loader
         self._lock = threading.Lock()
+        self.packs: list[PreparedPack] = []
+        self._install(list(packs), info, decorate)
+
+    def _install(self, packs: list[PreparedPack], info: PackInfo | None, decorate: Any) -> None:
+        self.packs = packs
+        self.remediation_order = sorted(packs, key=lambda p: p.name)
+        self.decorate = decorate  # hook for exemptions: (rpc, resource(s), result) -> None
+        self._info = convert.pack_info_to_proto(info or combined_info(packs)) if packs else None
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -79,6 +90,11 @@ class AnalyzerServicer(proto.AnalyzerServicer):
         stack = convert.stack_context_from_proto(request)
         with self._lock:
             self.stack = stack
+            if self._loader is not None and not self.packs:
+                try:
+                    self._install(*self._loader(stack))
+                except PolicyHostError as e:
+                    return _abort(context, grpc.StatusCode.FAILED_PRECONDITION, f"policy-host: {e}")
             env = pack_environment(stack)
             if stack.project and stack.stack:
                 os.environ.update(env)
@@ -91,6 +107,12 @@ class AnalyzerServicer(proto.AnalyzerServicer):
         return proto.PluginInfo(version=__version__)
 
     def GetAnalyzerInfo(self, request: Any, context: Any) -> Any:
+        if self._info is None:
+            return _abort(
+                context,
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "policy-host: no packs yet (send ConfigureStack first)",
+            )
         return self._info
 
     def Configure(self, request: Any, context: Any) -> Any:
@@ -98,8 +120,9 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             config = convert.configure_from_proto(request)
         except ValueError as e:
             return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"Configure: {e}")
+        per_pack = split_config(self.packs, config)
         for pack in self.packs:
-            pack.configure(config)
+            pack.configure(per_pack[pack.name])
         return empty_pb2.Empty()
 
     def Cancel(self, request: Any, context: Any) -> Any:
@@ -110,6 +133,12 @@ class AnalyzerServicer(proto.AnalyzerServicer):
     # -- evaluation --------------------------------------------------------------------------------
 
     def Analyze(self, request: Any, context: Any) -> Any:
+        if self._info is None:
+            return _abort(
+                context,
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "policy-host: no packs yet (send ConfigureStack first)",
+            )
         try:
             resource = convert.resource_from_analyze_request(request)
             merged = AnalyzeResult()
@@ -124,6 +153,12 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"resource {request.urn}: {e}")
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:
+        if self._info is None:
+            return _abort(
+                context,
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "policy-host: no packs yet (send ConfigureStack first)",
+            )
         try:
             resources = [convert.resource_from_analyzer_resource(r) for r in request.resources]
             merged = AnalyzeResult()
@@ -138,6 +173,12 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"AnalyzeStack: {e}")
 
     def Remediate(self, request: Any, context: Any) -> Any:
+        if self._info is None:
+            return _abort(
+                context,
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "policy-host: no packs yet (send ConfigureStack first)",
+            )
         try:
             resource = convert.resource_from_analyze_request(request)
             merged = RemediateResult()
