@@ -5,7 +5,8 @@ root and every wrapper directory made by ``policy-host wrap`` have a ``__main__.
 :func:`serve_configured` with its own directory. Which packs are served, first match wins:
 1. ``POLICY_HOST_PACKS``: pack directories separated by ``os.pathsep``;
 2. ``policy-host.yaml`` in that directory: ``packs: [dir, ...]`` (relative to the file),
-   ``policy_timeout: <seconds>``.
+   ``policy_timeout: <seconds>``, or ``from_store: true`` to serve the stack's policy groups from the
+   store (``POLICY_HOST_DB`` / ``POLICY_HOST_HOME``).
 
 Executable mode (``--policy-pack <file>``, CLI >= 3.255): ``policy-host wrap --executable FILE`` writes a
 script that runs ``policy-host serve`` with the packs baked in; the engine adds only its address.
@@ -27,11 +28,11 @@ CONFIG_FILE = "policy-host.yaml"
 TIMEOUT_ENV = "POLICY_HOST_POLICY_TIMEOUT"
 
 
-def read_serve_config(directory: Path) -> tuple[list[str], float | None]:
-    """Packs and policy timeout from ``policy-host.yaml`` in ``directory`` (empty when absent)."""
+def read_serve_config(directory: Path) -> tuple[list[str], float | None, bool]:
+    """Packs, policy timeout and from-store flag from ``policy-host.yaml`` in ``directory``."""
     path = directory / CONFIG_FILE
     if not path.is_file():
-        return [], None
+        return [], None, False
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
@@ -44,25 +45,28 @@ def read_serve_config(directory: Path) -> tuple[list[str], float | None]:
     timeout = data.get("policy_timeout")
     if timeout is not None and not isinstance(timeout, int | float):
         raise InputError(f"{path}: 'policy_timeout' must be a number of seconds")
-    return [str((directory / p).resolve()) for p in packs], timeout
+    from_store = data.get("from_store", False)
+    if not isinstance(from_store, bool):
+        raise InputError(f"{path}: 'from_store' must be true or false")
+    return [str((directory / p).resolve()) for p in packs], timeout, from_store
 
 
 def serve_configured(directory: str | Path) -> None:
     """Serve the packs configured for ``directory`` as this analyzer plugin process; never returns."""
     directory = Path(directory).resolve()
     try:
-        packs, timeout = read_serve_config(directory)
+        packs, timeout, from_store = read_serve_config(directory)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     packs = pack_dirs_from_environment() or packs
-    if not packs:
+    if not packs and not from_store:
         print(
             f"error: no policy packs configured: set {PACKS_ENV} or list them in {directory / CONFIG_FILE}",
             file=sys.stderr,
         )
         sys.exit(2)
-    argv: list[str] = []
+    argv: list[str] = [] if packs else ["--from-store"]
     for p in packs:
         argv += ["--pack", p]
     timeout_env = os.environ.get(TIMEOUT_ENV)
@@ -73,8 +77,11 @@ def serve_configured(directory: str | Path) -> None:
     sys.exit(serve_main(argv))
 
 
-def write_wrapper(out_dir: str | Path, pack_dirs: list[str], policy_timeout: float | None = None) -> Path:
-    """A pack directory the engine can load (``--policy-pack OUT``) that serves ``pack_dirs``."""
+def write_wrapper(
+    out_dir: str | Path, pack_dirs: list[str], policy_timeout: float | None = None, from_store: bool = False
+) -> Path:
+    """A pack directory the engine can load (``--policy-pack OUT``) that serves ``pack_dirs``, or the
+    stack's policy groups from the store when ``from_store``."""
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     venv = Path(sys.prefix)
@@ -87,6 +94,8 @@ def write_wrapper(out_dir: str | Path, pack_dirs: list[str], policy_timeout: flo
         )
     )
     config: dict = {"packs": [str(Path(p).resolve()) for p in pack_dirs]}
+    if from_store:
+        config["from_store"] = True
     if policy_timeout is not None:
         config["policy_timeout"] = policy_timeout
     (out / CONFIG_FILE).write_text(yaml.safe_dump(config, sort_keys=False))
@@ -99,11 +108,15 @@ def write_wrapper(out_dir: str | Path, pack_dirs: list[str], policy_timeout: flo
     return out
 
 
-def write_executable(path: str | Path, pack_dirs: list[str], policy_timeout: float | None = None) -> Path:
+def write_executable(
+    path: str | Path, pack_dirs: list[str], policy_timeout: float | None = None, from_store: bool = False
+) -> Path:
     """An analyzer executable for ``--policy-pack <file>``: takes only the engine address."""
     target = Path(path).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     args = " ".join(f"--pack '{Path(p).resolve()}'" for p in pack_dirs)
+    if from_store:
+        args = (args + " --from-store").strip()
     if policy_timeout is not None:
         args += f" --policy-timeout {policy_timeout:g}"
     target.write_text(

@@ -77,7 +77,10 @@ class AnalyzerServicer(proto.AnalyzerServicer):
         self.packs = packs
         self.remediation_order = sorted(packs, key=lambda p: p.name)
         self.decorate = decorate  # hook for exemptions: (rpc, resource(s), result) -> None
-        self._info = convert.pack_info_to_proto(info or combined_info(packs)) if packs else None
+        if info is None and packs:
+            info = combined_info(packs)
+        # A stack whose groups hold no packs gets an analyzer with no policies, not an error.
+        self._info = convert.pack_info_to_proto(info) if info is not None else None
 
     # -- lifecycle ---------------------------------------------------------------------------------
 

@@ -41,6 +41,13 @@ class LoadedPack:
     plugin_version: str = ""
     config: dict[str, PolicyConfigEntry] = field(default_factory=dict)  # what Configure was sent
     configured: bool = False
+    # PulumiPolicy.yaml ``version``: when set, it replaces the version in every diagnostic and
+    # remediation (§4); otherwise each keeps the version its analyzer reported (a host serving several
+    # packs reports each pack's own).
+    version_override: str = ""
+
+    def version_of(self, reported: str) -> str:
+        return self.version_override or reported or self.version
 
     @property
     def name(self) -> str:

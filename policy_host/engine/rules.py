@@ -2,7 +2,8 @@
 
 - levels (§8.1): REMEDIATE in a diagnostic counts as MANDATORY; DISABLED is refused (it panics the CLI);
 - severity (§4): an UNSPECIFIED diagnostic severity falls back to the policy's;
-- version (§4): the pack's (yaml-overridden) version replaces the one in diagnostics and remediations;
+- version (§4): a PulumiPolicy.yaml version replaces the one in diagnostics and remediations; without
+  one, each keeps the version its analyzer reported;
 - attribution (§8.2): Analyze diagnostics belong to the analyzed resource; AnalyzeStack diagnostics keep a
   URN naming a resource of the stack, else go to the root stack;
 - summaries (§8.4): failed = policies named in diagnostics (remediations); passed = policies of the phase's
@@ -22,7 +23,9 @@ class DisabledDiagnosticError(Exception):
     """A pack returned a DISABLED diagnostic, which the engine cannot handle."""
 
 
-def normalise_diagnostic(diag: Diagnostic, pack: PackInfo, urn: str) -> Diagnostic:
+def normalise_diagnostic(
+    diag: Diagnostic, pack: PackInfo, urn: str, version: str | None = None
+) -> Diagnostic:
     """Apply level, severity, version and attribution rules to one diagnostic."""
     level = diag.level
     if level == EnforcementLevel.DISABLED:
@@ -37,7 +40,8 @@ def normalise_diagnostic(diag: Diagnostic, pack: PackInfo, urn: str) -> Diagnost
         policy = pack.policy(diag.policy_name)
         if policy is not None:
             severity = policy.severity
-    return replace(diag, level=level, severity=severity, pack_version=pack.version, urn=urn)
+    version = version if version is not None else pack.version
+    return replace(diag, level=level, severity=severity, pack_version=version, urn=urn)
 
 
 def attribute_stack_urn(urn: str, known_urns: Collection[str], root_urn: str) -> str:

@@ -254,7 +254,7 @@ def _apply_remediations(
             diag = Diagnostic(
                 policy_name=rem.policy_name,
                 pack_name=rem.pack_name or loaded.name,
-                pack_version=loaded.version,
+                pack_version=loaded.version_of(rem.pack_version),
                 description=rem.description,
                 message=rem.diagnostic,
                 urn=current.urn,
@@ -268,7 +268,7 @@ def _apply_remediations(
         result.remediations.append(
             RemediationRecord(
                 pack_name=rem.pack_name or loaded.name,
-                pack_version=loaded.version,
+                pack_version=loaded.version_of(rem.pack_version),
                 policy_name=rem.policy_name,
                 description=rem.description,
                 urn=current.urn,
@@ -334,7 +334,7 @@ def _analyze_stack(
 
 def _violation(loaded: LoadedPack, diag: Diagnostic, urn: str, phase: str, result: RunResult) -> Violation:
     try:
-        normalised = normalise_diagnostic(diag, loaded.info, urn)
+        normalised = normalise_diagnostic(diag, loaded.info, urn, loaded.version_of(diag.pack_version))
     except DisabledDiagnosticError as e:
         result.errors.append(str(e))
         raise _Stop from None

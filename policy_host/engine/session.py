@@ -178,6 +178,7 @@ def _describe(session: PackSession, stack: StackContext, project: PackProject | 
         info=inject_enforcement_level_schema(info),
         mode=session.mode,
         plugin_version=plugin_version,
+        version_override=project.version if project is not None else "",
     )
 
 
