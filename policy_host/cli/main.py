@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "wrap": "policy_host.cli.wrap:wrap",
     "test": "policy_host.cli.test:test",
     "fixture": "policy_host.cli.fixture:fixture",
+    "new": "policy_host.cli.new:new",
 }
 
 
