@@ -23,7 +23,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ..evaluate import PreparedPack, prepare
+from ..evaluate import PreparedPack
 from ..model import (
     AnalyzeResult,
     EnforcementLevel,
@@ -31,7 +31,6 @@ from ..model import (
     PolicyConfigEntry,
     Resource,
 )
-from ..packs.loader import load_pack
 
 log = logging.getLogger("policy_host.analyzer")
 
@@ -123,14 +122,15 @@ class ExemptionMarker:
             d.message = f"{d.message}\n[exempted {exemption.id}: {exemption.reason}]"
 
 
-def load_resolved(resolved: Any) -> list[PreparedPack]:
+def load_resolved(resolved: Any, stack: Any = None, policy_timeout: float | None = None) -> list[Any]:
     """Load every resolved pack from its cache directory and apply its group config."""
+    from .host import load_served_pack
+
     packs = []
     for rp in resolved.packs:
         if rp.directory is None:
             raise ValueError(f"pack {rp.name}@{rp.version} was not fetched from the store")
-        pack = prepare(load_pack(rp.directory))
-        pack.version = rp.version
+        pack = load_served_pack(rp.directory, stack, policy_timeout=policy_timeout)
         pack.configure(dict(rp.config))
         packs.append(pack)
     return packs

@@ -61,9 +61,46 @@ def stack_from_environment() -> StackContext:
     )
 
 
-def load_packs(pack_dirs: Sequence[str | Path]) -> list[PreparedPack]:
-    """Load and prepare packs in this process (each isolated from the others' modules)."""
-    return [prepare(load_pack(d)) for d in pack_dirs]
+def load_served_pack(
+    pack_dir: str | Path,
+    stack: StackContext | None = None,
+    *,
+    isolate: bool = False,
+    policy_timeout: float | None = None,
+    in_pack_environment: bool = False,
+) -> Any:
+    """A pack ready to serve: in this process, or (when the host's environment does not satisfy its
+    requirements.txt, or ``isolate``) in its own virtualenv and process behind the host."""
+    from .isolated import IsolatedPack, ensure_environment, unmet_requirements
+
+    if in_pack_environment:
+        return prepare(load_pack(pack_dir))
+    unmet = unmet_requirements(pack_dir)
+    if isolate or unmet:
+        if unmet:
+            log.info(
+                "policy pack %s needs %s: serving it from its own environment", pack_dir, ", ".join(unmet)
+            )
+        return IsolatedPack(
+            pack_dir, ensure_environment(pack_dir), stack or stack_from_environment(), policy_timeout
+        )
+    return prepare(load_pack(pack_dir))
+
+
+def load_packs(
+    pack_dirs: Sequence[str | Path],
+    *,
+    isolate: bool = False,
+    policy_timeout: float | None = None,
+    in_pack_environment: bool = False,
+) -> list[Any]:
+    """Load packs to serve (in-process ones isolated from each other's modules)."""
+    return [
+        load_served_pack(
+            d, isolate=isolate, policy_timeout=policy_timeout, in_pack_environment=in_pack_environment
+        )
+        for d in pack_dirs
+    ]
 
 
 def groups_loader(stack: StackContext) -> tuple[list[PreparedPack], PackInfo, Any]:
@@ -83,7 +120,7 @@ def groups_loader(stack: StackContext) -> tuple[list[PreparedPack], PackInfo, An
         )
     finally:
         store.close()
-    packs = load_resolved(resolved)
+    packs = load_resolved(resolved, stack)
     if len(packs) == 1:
         name, version = packs[0].name, packs[0].version
     else:
@@ -130,6 +167,7 @@ class AnalyzerServer:
     def stop(self, grace: float = 1.0) -> None:
         self.stopped.set()
         self.server.stop(grace).wait(grace + 1)
+        self.servicer.close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -143,6 +181,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("extra", nargs="*", help=argparse.SUPPRESS)
     p.add_argument("--pack", action="append", default=[], help="a policy pack directory (repeatable)")
     p.add_argument("--from-store", action="store_true", help="serve the stack's policy groups from the store")
+    p.add_argument(
+        "--isolate", action="store_true", help="serve every pack from its own virtualenv and process"
+    )
+    # Set by a parent host for the process it runs inside a pack's own environment: serve here, never
+    # isolate again (a path requirement would otherwise look unmet forever).
+    p.add_argument("--in-pack-environment", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--policy-timeout", type=float, default=60.0, help="seconds one policy call may take (0 = none)"
     )
@@ -182,7 +226,15 @@ def serve_main(argv: Sequence[str] | None = None, default_packs: Sequence[str] =
             else:  # executable mode: resolve when ConfigureStack names the stack
                 servicer = AnalyzerServicer([], policy_timeout=timeout, loader=groups_loader)
         else:
-            servicer = AnalyzerServicer(load_packs(pack_dirs), policy_timeout=timeout)
+            servicer = AnalyzerServicer(
+                load_packs(
+                    pack_dirs,
+                    isolate=args.isolate,
+                    policy_timeout=timeout,
+                    in_pack_environment=args.in_pack_environment,
+                ),
+                policy_timeout=timeout,
+            )
         server = AnalyzerServer(servicer, bind=args.bind, port=args.port, workers=args.workers)
         port = server.start()
     except PolicyHostError as e:

@@ -19,6 +19,7 @@ from google.protobuf import empty_pb2
 from pulumi.runtime import proto
 
 from .. import __version__
+from ..engine.client import RpcFailure
 from ..errors import InputError, PolicyHostError
 from ..evaluate import EvalContext, PreparedPack, analyze, analyze_stack, remediate
 from ..model import AnalyzeResult, PackInfo, RemediateResult, StackContext
@@ -45,6 +46,23 @@ def combined_info(packs: Sequence[PreparedPack]) -> PackInfo:
         description="Policy packs served together by policy-host: "
         + ", ".join(f"{p.name}@{p.version}" for p in packs),
     )
+
+
+def _analyze(pack: Any, resource: Any, ctx: EvalContext) -> AnalyzeResult:
+    # In-process packs go through the evaluation core; isolated packs (own process) answer themselves.
+    return analyze(pack, resource, ctx) if isinstance(pack, PreparedPack) else pack.analyze(resource, ctx)
+
+
+def _analyze_stack(pack: Any, resources: Any, ctx: EvalContext) -> AnalyzeResult:
+    return (
+        analyze_stack(pack, resources, ctx)
+        if isinstance(pack, PreparedPack)
+        else pack.analyze_stack(resources, ctx)
+    )
+
+
+def _remediate(pack: Any, resource: Any, ctx: EvalContext) -> RemediateResult:
+    return remediate(pack, resource, ctx) if isinstance(pack, PreparedPack) else pack.remediate(resource, ctx)
 
 
 class AnalyzerServicer(proto.AnalyzerServicer):
@@ -103,7 +121,10 @@ class AnalyzerServicer(proto.AnalyzerServicer):
                 os.environ.update(env)
                 configure_pulumi_runtime()
             for pack in self.packs:
-                pack.set_stack_tags(stack.tags)
+                if isinstance(pack, PreparedPack):
+                    pack.set_stack_tags(stack.tags)
+                else:  # an isolated pack's own host configures its runtime too
+                    pack.configure_stack(stack)
         return proto.AnalyzerStackConfigureResponse()
 
     def GetPluginInfo(self, request: Any, context: Any) -> Any:
@@ -146,7 +167,7 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             resource = convert.resource_from_analyze_request(request)
             merged = AnalyzeResult()
             for pack in self.packs:
-                r = analyze(pack, resource, self.ctx)
+                r = _analyze(pack, resource, self.ctx)
                 merged.diagnostics.extend(r.diagnostics)
                 merged.not_applicable.extend(r.not_applicable)
             if self.decorate is not None:
@@ -154,6 +175,8 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             return convert.analyze_result_to_proto(merged)
         except InputError as e:
             return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"resource {request.urn}: {e}")
+        except RpcFailure as e:
+            return _abort(context, grpc.StatusCode.INTERNAL, f"isolated pack: {e.engine_text()}")
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:
         if self._info is None:
@@ -166,7 +189,7 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             resources = [convert.resource_from_analyzer_resource(r) for r in request.resources]
             merged = AnalyzeResult()
             for pack in self.packs:
-                r = analyze_stack(pack, resources, self.ctx)
+                r = _analyze_stack(pack, resources, self.ctx)
                 merged.diagnostics.extend(r.diagnostics)
                 merged.not_applicable.extend(r.not_applicable)
             if self.decorate is not None:
@@ -174,6 +197,8 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             return convert.analyze_result_to_proto(merged)
         except InputError as e:
             return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"AnalyzeStack: {e}")
+        except RpcFailure as e:
+            return _abort(context, grpc.StatusCode.INTERNAL, f"isolated pack: {e.engine_text()}")
 
     def Remediate(self, request: Any, context: Any) -> Any:
         if self._info is None:
@@ -186,7 +211,7 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             resource = convert.resource_from_analyze_request(request)
             merged = RemediateResult()
             for pack in self.remediation_order:
-                r = remediate(pack, resource, self.ctx)
+                r = _remediate(pack, resource, self.ctx)
                 merged.remediations.extend(r.remediations)
                 merged.not_applicable.extend(r.not_applicable)
                 for rem in r.remediations:
@@ -195,6 +220,14 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             return convert.remediate_result_to_proto(merged)
         except InputError as e:
             return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"resource {request.urn}: {e}")
+        except RpcFailure as e:
+            return _abort(context, grpc.StatusCode.INTERNAL, f"isolated pack: {e.engine_text()}")
+
+    def close(self) -> None:
+        """Stop isolated packs' processes (in-process packs need nothing)."""
+        for pack in self.packs:
+            if not isinstance(pack, PreparedPack):
+                pack.close()
 
 
 def _abort(context: Any, code: grpc.StatusCode, message: str) -> Any:

@@ -9,16 +9,18 @@ Public surface (everything else is internal):
 
 from ._decode import DecodeError
 from ._evaluate import EvalContext, analyze, analyze_stack, build_policy_resources, remediate
-from ._prepared import PreparedPack, PreparedPolicy, prepare
+from ._prepared import PackState, PreparedPack, PreparedPolicy, configured_state, prepare
 
 __all__ = [
     "DecodeError",
     "EvalContext",
+    "PackState",
     "PreparedPack",
     "PreparedPolicy",
     "analyze",
     "analyze_stack",
     "build_policy_resources",
+    "configured_state",
     "prepare",
     "remediate",
 ]

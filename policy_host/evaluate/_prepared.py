@@ -72,22 +72,12 @@ class PreparedPack:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def configure(self, config: dict[str, PolicyConfigEntry]) -> None:
-        """Apply a Configure request: levels and properties per policy name.
-
-        Keys ``all`` and names of no policy are ignored (the engine sends both, engine-protocol §7.3).
-        """
-        known = {p.name for p in self.resource_policies} | {p.name for p in self.stack_policies}
-        levels = {p.name: p.default_level for p in (*self.resource_policies, *self.stack_policies)}
-        properties: dict[str, dict[str, Any]] = {}
-        for key, entry in config.items():
-            if key not in known:
-                continue
-            if entry.enforcement_level is not None:
-                levels[key] = entry.enforcement_level
-            if entry.properties:
-                properties[key] = dict(entry.properties)
+        """Apply a Configure request: levels and properties per policy name (see ``configured_state``)."""
+        state = configured_state(
+            {p.name: p.default_level for p in (*self.resource_policies, *self.stack_policies)}, config
+        )
         with self._lock:
-            self.state = PackState(levels=levels, properties=properties)
+            self.state = state
 
     def set_stack_tags(self, tags: dict[str, str]) -> None:
         self.stack_tags = MappingProxyType(dict(tags))
@@ -97,6 +87,23 @@ class PreparedPack:
         """A fresh shallow copy of a policy's properties (or None), as the reference's get_config gives."""
         props = state.properties.get(name)
         return dict(props) if props else None
+
+
+def configured_state(defaults: dict[str, EnforcementLevel], config: dict[str, PolicyConfigEntry]) -> PackState:
+    """The state after a Configure: ``defaults`` (each policy's own level) overridden per policy name.
+
+    Keys ``all`` and names of no policy are ignored (the engine sends both, engine-protocol §7.3).
+    """
+    levels = dict(defaults)
+    properties: dict[str, dict[str, Any]] = {}
+    for key, entry in config.items():
+        if key not in defaults:
+            continue
+        if entry.enforcement_level is not None:
+            levels[key] = entry.enforcement_level
+        if entry.properties:
+            properties[key] = dict(entry.properties)
+    return PackState(levels=levels, properties=properties)
 
 
 def prepare(pack: LoadedPack) -> PreparedPack:
