@@ -8,7 +8,13 @@ import click
 
 
 @click.command()
-@click.option("--file", "state_file", required=True, type=click.Path(exists=True, dir_okay=False), help="A `pulumi stack export` or checkpoint file.")
+@click.option(
+    "--file",
+    "state_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A `pulumi stack export` or checkpoint file.",
+)
 @click.option("--type", "types", multiple=True, help="Keep only resources of this type token (repeatable).")
 @click.option("--name", "names", multiple=True, help="Keep only resources with this name (repeatable).")
 @click.option("--outputs", is_flag=True, help="Take outputs (what stack policies see) instead of inputs.")
@@ -24,9 +30,19 @@ def fixture(state_file: str, types: tuple[str, ...], names: tuple[str, ...], out
             continue
         if names and r.name not in names:
             continue
-        row: dict = {"type": r.type, "name": r.name, "urn": r.urn, "properties": strip_internal_keys(r.properties)}
+        row: dict = {
+            "type": r.type,
+            "name": r.name,
+            "urn": r.urn,
+            "properties": strip_internal_keys(r.properties),
+        }
         if r.provider is not None:
-            row["provider"] = {"type": r.provider.type, "urn": r.provider.urn, "name": r.provider.name, "properties": r.provider.properties}
+            row["provider"] = {
+                "type": r.provider.type,
+                "urn": r.provider.urn,
+                "name": r.provider.name,
+                "properties": r.provider.properties,
+            }
         if r.parent:
             row["parent"] = r.parent
         if r.dependencies:

@@ -67,7 +67,9 @@ def _report_level(level: EnforcementLevel) -> EnforcementLevel:
 def _options(opts: ResourceOptions) -> PolicyResourceOptions:
     ct = opts.custom_timeouts
     # The engine always sends customTimeouts (zeros when unset), so policies always see floats.
-    timeouts = PolicyCustomTimeouts(ct.create, ct.update, ct.delete) if ct else PolicyCustomTimeouts(0.0, 0.0, 0.0)
+    timeouts = (
+        PolicyCustomTimeouts(ct.create, ct.update, ct.delete) if ct else PolicyCustomTimeouts(0.0, 0.0, 0.0)
+    )
     return PolicyResourceOptions(
         opts.protect,
         list(opts.ignore_changes),

@@ -89,7 +89,9 @@ class PreparedPack:
         return dict(props) if props else None
 
 
-def configured_state(defaults: dict[str, EnforcementLevel], config: dict[str, PolicyConfigEntry]) -> PackState:
+def configured_state(
+    defaults: dict[str, EnforcementLevel], config: dict[str, PolicyConfigEntry]
+) -> PackState:
     """The state after a Configure: ``defaults`` (each policy's own level) overridden per policy name.
 
     Keys ``all`` and names of no policy are ignored (the engine sends both, engine-protocol §7.3).

@@ -198,7 +198,9 @@ def load_pack(pack_dir: str | Path, stack: StackContext | None = None) -> Loaded
             except _PackCaptured as c:
                 captured = c
             except SystemExit as e:
-                raise PackLoadError(f"policy pack {directory} exited with status {e.code} while loading") from None
+                raise PackLoadError(
+                    f"policy pack {directory} exited with status {e.code} while loading"
+                ) from None
             except Exception as e:  # the pack's own failure: keep its message verbatim
                 raise PackLoadError(_format_pack_error(e, directory)) from None
 

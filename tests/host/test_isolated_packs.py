@@ -31,8 +31,13 @@ def write_wheel(directory: Path, name: str, version: str, source: str) -> Path:
     with zipfile.ZipFile(wheel, "w") as z:
         z.writestr(f"{name}/__init__.py", source)
         z.writestr(f"{dist}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-        z.writestr(f"{dist}/WHEEL", "Wheel-Version: 1.0\nGenerator: policy-host-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
-        z.writestr(f"{dist}/RECORD", f"{name}/__init__.py,,\n{dist}/METADATA,,\n{dist}/WHEEL,,\n{dist}/RECORD,,\n")
+        z.writestr(
+            f"{dist}/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: policy-host-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        z.writestr(
+            f"{dist}/RECORD", f"{name}/__init__.py,,\n{dist}/METADATA,,\n{dist}/WHEEL,,\n{dist}/RECORD,,\n"
+        )
     return wheel
 
 
@@ -42,7 +47,9 @@ def needy_pack(tmp_path, monkeypatch) -> Path:
     pack = tmp_path / "needy"
     pack.mkdir()
     write_wheel(pack, "tinylib_for_policy_tests", "1.0", 'VALUE = "answer from tinylib 1.0"\n')
-    (pack / "requirements.txt").write_text("pulumi-policy>=1.21\n./tinylib_for_policy_tests-1.0-py3-none-any.whl\n")
+    (pack / "requirements.txt").write_text(
+        "pulumi-policy>=1.21\n./tinylib_for_policy_tests-1.0-py3-none-any.whl\n"
+    )
     (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 3.1.4\n")
     (pack / "__main__.py").write_text(
         textwrap.dedent(
@@ -90,7 +97,9 @@ def test_pack_needing_a_package_is_served_from_its_own_environment(needy_pack):
         info = stub.GetAnalyzerInfo(empty_pb2.Empty())
         assert sorted(p.name for p in info.policies) == ["max-count", "no-public-acl", "uses-lib"]
         response = stub.Analyze(
-            convert.analyze_request_from_resource(Resource("aws:s3/bucket:Bucket", URN, "b", {"acl": "public-read"}))
+            convert.analyze_request_from_resource(
+                Resource("aws:s3/bucket:Bucket", URN, "b", {"acl": "public-read"})
+            )
         )
     got = sorted((d.policyPackName, d.policyPackVersion, d.message) for d in response.diagnostics)
     assert got == [
