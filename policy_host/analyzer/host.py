@@ -190,6 +190,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--policy-timeout", type=float, default=60.0, help="seconds one policy call may take (0 = none)"
     )
+    p.add_argument(
+        "--policy-timeout-mode",
+        choices=["inline", "thread"],
+        default="inline",
+        help="inline: a watchdog interrupts an overrunning policy (no per-call cost); "
+        "thread: policies run on a hand-off thread, so even one blocked in a C call is cut off",
+    )
     p.add_argument("--bind", default="127.0.0.1", help="address to listen on (default loopback)")
     p.add_argument("--port", type=int, default=0, help="port to listen on (default: any free port)")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="gRPC worker threads")
@@ -221,10 +228,14 @@ def serve_main(argv: Sequence[str] | None = None, default_packs: Sequence[str] =
         if args.from_store:
             stack = stack_from_environment()
             if stack.project and stack.stack:  # language-host mode: the stack is known now
-                servicer = AnalyzerServicer([], policy_timeout=timeout, loader=groups_loader)
+                servicer = AnalyzerServicer(
+                    [], policy_timeout=timeout, timeout_mode=args.policy_timeout_mode, loader=groups_loader
+                )
                 servicer._install(*groups_loader(stack))
             else:  # executable mode: resolve when ConfigureStack names the stack
-                servicer = AnalyzerServicer([], policy_timeout=timeout, loader=groups_loader)
+                servicer = AnalyzerServicer(
+                    [], policy_timeout=timeout, timeout_mode=args.policy_timeout_mode, loader=groups_loader
+                )
         else:
             servicer = AnalyzerServicer(
                 load_packs(
@@ -234,6 +245,7 @@ def serve_main(argv: Sequence[str] | None = None, default_packs: Sequence[str] =
                     in_pack_environment=args.in_pack_environment,
                 ),
                 policy_timeout=timeout,
+                timeout_mode=args.policy_timeout_mode,
             )
         server = AnalyzerServer(servicer, bind=args.bind, port=args.port, workers=args.workers)
         port = server.start()

@@ -21,7 +21,8 @@ from pulumi.runtime import proto
 from .. import __version__
 from ..engine.client import RpcFailure
 from ..errors import InputError, PolicyHostError
-from ..evaluate import EvalContext, PreparedPack, analyze, analyze_stack, remediate
+from ..evaluate import EvalContext, PreparedPack, analyze, analyze_stack, build_policy_resources, remediate
+from ..evaluate._decode import validation_view_from_struct
 from ..model import AnalyzeResult, PackInfo, RemediateResult, StackContext
 from ..packs.loader import configure_pulumi_runtime, pack_environment
 from ..wire import convert
@@ -48,21 +49,33 @@ def combined_info(packs: Sequence[PreparedPack]) -> PackInfo:
     )
 
 
-def _analyze(pack: Any, resource: Any, ctx: EvalContext) -> AnalyzeResult:
+def _analyze(pack: Any, resource: Any, ctx: EvalContext, view: Callable[[], Any]) -> AnalyzeResult:
     # In-process packs go through the evaluation core; isolated packs (own process) answer themselves.
-    return analyze(pack, resource, ctx) if isinstance(pack, PreparedPack) else pack.analyze(resource, ctx)
+    if isinstance(pack, PreparedPack):
+        return analyze(pack, resource, ctx, view=view)
+    return pack.analyze(resource, ctx)
 
 
-def _analyze_stack(pack: Any, resources: Any, ctx: EvalContext) -> AnalyzeResult:
-    return (
-        analyze_stack(pack, resources, ctx)
-        if isinstance(pack, PreparedPack)
-        else pack.analyze_stack(resources, ctx)
-    )
+def _analyze_stack(pack: Any, resources: Any, ctx: EvalContext, built: Callable[[], Any]) -> AnalyzeResult:
+    if isinstance(pack, PreparedPack):
+        return analyze_stack(pack, resources, ctx, policy_resources=built)
+    return pack.analyze_stack(resources, ctx)
 
 
 def _remediate(pack: Any, resource: Any, ctx: EvalContext) -> RemediateResult:
     return remediate(pack, resource, ctx) if isinstance(pack, PreparedPack) else pack.remediate(resource, ctx)
+
+
+def _once(build: Callable[[], Any]) -> Callable[[], Any]:
+    """A zero-argument function computing ``build()`` on first call only (one view for all packs)."""
+    cell: list[Any] = []
+
+    def get() -> Any:
+        if not cell:
+            cell.append(build())
+        return cell[0]
+
+    return get
 
 
 class AnalyzerServicer(proto.AnalyzerServicer):
@@ -73,6 +86,7 @@ class AnalyzerServicer(proto.AnalyzerServicer):
         packs: Sequence[PreparedPack],
         *,
         policy_timeout: float | None = None,
+        timeout_mode: str = "inline",
         on_cancel: Callable[[], None] | None = None,
         decorate: Callable[[str, Any, AnalyzeResult], None] | None = None,
         info: PackInfo | None = None,
@@ -83,7 +97,7 @@ class AnalyzerServicer(proto.AnalyzerServicer):
         AnalyzerInfo derived from the packs; ``decorate`` post-processes results (exemptions)."""
         if not packs and loader is None:
             raise ValueError("an analyzer needs at least one pack")
-        self.ctx = EvalContext(policy_timeout=policy_timeout)
+        self.ctx = EvalContext(policy_timeout=policy_timeout, timeout_mode=timeout_mode)
         self.on_cancel = on_cancel
         self.stack = StackContext()
         self._loader = loader
@@ -164,10 +178,16 @@ class AnalyzerServicer(proto.AnalyzerServicer):
                 "policy-host: no packs yet (send ConfigureStack first)",
             )
         try:
-            resource = convert.resource_from_analyze_request(request)
+            # Properties are decoded once, straight from the Struct into what validators see; the plain
+            # dict form is built only when something else needs it (exemptions, isolated packs).
+            needs_plain = self.decorate is not None or not all(
+                isinstance(p, PreparedPack) for p in self.packs
+            )
+            resource = convert.resource_from_analyze_request(request, with_properties=needs_plain)
+            view = _once(lambda: validation_view_from_struct(request.properties))
             merged = AnalyzeResult()
             for pack in self.packs:
-                r = _analyze(pack, resource, self.ctx)
+                r = _analyze(pack, resource, self.ctx, view)
                 merged.diagnostics.extend(r.diagnostics)
                 merged.not_applicable.extend(r.not_applicable)
             if self.decorate is not None:
@@ -186,10 +206,23 @@ class AnalyzerServicer(proto.AnalyzerServicer):
                 "policy-host: no packs yet (send ConfigureStack first)",
             )
         try:
-            resources = [convert.resource_from_analyzer_resource(r) for r in request.resources]
+            needs_plain = self.decorate is not None or not all(
+                isinstance(p, PreparedPack) for p in self.packs
+            )
+            providers: dict[str, Any] = {}
+            resources = [
+                convert.resource_from_analyzer_resource(r, needs_plain, providers) for r in request.resources
+            ]
+            # One PolicyResource graph for all packs, built only if a stack policy runs, with each
+            # resource's outputs decoded lazily straight from its Struct.
+            built = _once(
+                lambda: build_policy_resources(
+                    resources, [validation_view_from_struct(r.properties) for r in request.resources]
+                )
+            )
             merged = AnalyzeResult()
             for pack in self.packs:
-                r = _analyze_stack(pack, resources, self.ctx)
+                r = _analyze_stack(pack, resources, self.ctx, built)
                 merged.diagnostics.extend(r.diagnostics)
                 merged.not_applicable.extend(r.not_applicable)
             if self.decorate is not None:

@@ -23,6 +23,7 @@ from pulumi_policy.proxy import UnknownValueError, _DictProxy, _ListProxy
 from pulumi_policy.secret import Secret, _DictSecretsProxy, _ListSecretsProxy
 
 from ..errors import InputError
+from ..wire.struct import struct_to_python
 from ..wire.values import SIG_ARCHIVE, SIG_ASSET, SIG_KEY, SIG_SECRET, UNKNOWN_SENTINELS, make_secret
 
 
@@ -109,6 +110,62 @@ def _view(value: Any, path: list[str]) -> Any:
 def validation_view(props: dict[str, Any]) -> _DictProxy:
     """The ``args.props`` a validator sees for wire-form ``props``. Raises DecodeError on bad input."""
     return _view(props, [])
+
+
+_PENDING = object()  # a value not decoded yet
+
+
+class _LazyStructDict(dict):
+    """The dict behind a ``_DictProxy`` built from a protobuf Struct: every key is present from the start
+    (so ``len``, iteration and ``in`` behave as usual) and each value is decoded on first read.
+
+    Policies read values through the proxy (``_DictProxy.__getitem__`` indexes this dict), so they never
+    see the placeholder. Only the proxy's ``__target`` escape hatch exposes this dict itself.
+    """
+
+    __slots__ = ("_fields", "_path")
+
+    def __init__(self, fields: Any, path: list[str]) -> None:
+        super().__init__(dict.fromkeys(fields, _PENDING))
+        self._fields = fields
+        self._path = path
+
+    def __getitem__(self, key: Any) -> Any:
+        value = dict.__getitem__(self, key)
+        if value is _PENDING:
+            value = _struct_view(self._fields[key], [*self._path, key])
+            dict.__setitem__(self, key, value)
+        return value
+
+
+def _struct_view(v: Any, path: list[str]) -> Any:
+    kind = v.WhichOneof("kind")
+    if kind == "string_value":
+        return v.string_value
+    if kind == "number_value":
+        return v.number_value
+    if kind == "bool_value":
+        return v.bool_value
+    if kind == "struct_value":
+        fields = v.struct_value.fields
+        if SIG_KEY in fields:  # rare: a secret, asset or archive; decode that subtree the plain way
+            return _view(struct_to_python(v.struct_value), path)
+        return _DictProxy(_LazyStructDict(fields, path), path)
+    if kind == "list_value":
+        return _ListProxy([_struct_view(x, [*path, str(i)]) for i, x in enumerate(v.list_value.values)], path)
+    return None
+
+
+def validation_view_from_struct(struct: Any) -> _DictProxy:
+    """What ``validation_view(struct_to_python(struct))`` gives, straight from a protobuf Struct and
+    decoded lazily: the analyzer's hot path pays only for the properties policies actually read.
+
+    Malformed special values raise DecodeError when read (the call then fails as a bad request).
+    """
+    fields = struct.fields
+    if SIG_KEY in fields:
+        return _view(struct_to_python(struct), [])
+    return _DictProxy(_LazyStructDict(fields, []), [])
 
 
 # ------------------------------------------------------------------------------------------------

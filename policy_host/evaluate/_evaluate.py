@@ -42,7 +42,7 @@ from ..model import (
     ResourceOptions,
     Severity,
 )
-from ._decode import reapply_secrets, remediation_view, validation_view
+from ._decode import DecodeError, reapply_secrets, remediation_view, validation_view
 from ._prepared import PackState, PreparedPack, PreparedPolicy
 from ._runtime import run_awaitable, run_tasks
 
@@ -51,7 +51,8 @@ from ._runtime import run_awaitable, run_tasks
 class EvalContext:
     """Per-call inputs that are not the resource: deadline and where violations are reported from."""
 
-    policy_timeout: float | None = None  # seconds per policy call; None = no deadline (inline)
+    policy_timeout: float | None = None  # seconds per policy call; None = no deadline
+    timeout_mode: str = "inline"  # "inline" (watchdog interrupts the thread) or "thread" (hand-off)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -200,6 +201,8 @@ def _validate_step(
             return (reporter.out or []) + [_unknown_diagnostic(pack, p, e)], None
         except _NotApplicableError as e:
             return reporter.out, NotApplicable(p.name, e.reason or "")
+        except DecodeError:
+            raise  # a malformed value in the request (decoded lazily): the request is bad, not the policy
         except Exception as e:  # noqa: BLE001 - a policy's bug becomes a verdict, not a dead RPC
             return (reporter.out or []) + [_failure_diagnostic(pack, p, level, e)], None
         return None if reporter.out is None else (reporter.out, None)
@@ -229,7 +232,7 @@ def _run_validations(
         p, level = runnable[i]
         return [_failure_diagnostic(pack, p, level, None, timeout)], None
 
-    run_tasks(len(runnable), step, commit, ctx.policy_timeout, on_timeout)
+    run_tasks(len(runnable), step, commit, ctx.policy_timeout, on_timeout, ctx.timeout_mode)
     result.not_applicable.extend(_merge_na(static_na, dynamic))
 
 
@@ -285,6 +288,8 @@ def _analyze_plan(pack: PreparedPack, state: PackState, rtype: str) -> _Plan:
         if p.types is not None and rtype not in p.types:
             static_na.append((index, NotApplicable(p.name, p.resource_reason)))
             continue
+        if p.guard is not None and rtype not in p.guard:
+            continue  # its leading type guard would return at once: same verdict, no call
         runnable.append((p, _report_level(level)))
         positions.append(index)
     plan = _Plan(tuple(runnable), tuple(positions), tuple(static_na))
@@ -292,8 +297,18 @@ def _analyze_plan(pack: PreparedPack, state: PackState, rtype: str) -> _Plan:
     return plan
 
 
-def analyze(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = None) -> AnalyzeResult:
-    """Run the pack's resource policies over one resource's inputs (the Analyze RPC)."""
+def analyze(
+    pack: PreparedPack,
+    resource: Resource,
+    ctx: EvalContext | None = None,
+    *,
+    view: Callable[[], Any] | None = None,
+) -> AnalyzeResult:
+    """Run the pack's resource policies over one resource's inputs (the Analyze RPC).
+
+    ``view``, when given, returns the decoded ``args.props`` (the servicer builds it straight from the
+    request's Struct, once for all packs); otherwise it is decoded from ``resource.properties``.
+    """
     ctx = ctx or _DEFAULT_CONTEXT
     state = pack.state
     result = AnalyzeResult()
@@ -307,7 +322,7 @@ def analyze(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = No
     # Decoded once for all policies of this call (the reference decodes per policy).
     args = ResourceValidationArgs(
         rtype,
-        validation_view(resource.properties),
+        view() if view is not None else validation_view(resource.properties),
         resource.urn,
         resource.name,
         _options(resource.options),
@@ -414,7 +429,7 @@ def remediate(pack: PreparedPack, resource: Resource, ctx: EvalContext | None = 
             remediation=_remediation(pack, p, None, _failure_message(pack, p, None, timeout))
         )
 
-    run_tasks(len(runnable), step, commit, ctx.policy_timeout, on_timeout)
+    run_tasks(len(runnable), step, commit, ctx.policy_timeout, on_timeout, ctx.timeout_mode)
     result.not_applicable.extend(_merge_na(static_na, dynamic))
     return result
 
@@ -437,18 +452,28 @@ def _remediation(
 # ------------------------------------------------------------------------------------------------
 
 
-def build_policy_resources(resources: Sequence[Resource]) -> list[PolicyResource]:
-    """``PolicyResource`` objects with parents/dependencies linked by identity (unknown URNs dropped)."""
+def build_policy_resources(
+    resources: Sequence[Resource], views: Sequence[Any] | None = None
+) -> list[PolicyResource]:
+    """``PolicyResource`` objects with parents/dependencies linked by identity (unknown URNs dropped).
+
+    ``views`` (aligned with ``resources``) are already decoded ``props``; else each is decoded from
+    ``resource.properties``. Provider views are built once per provider and shared.
+    """
     built: list[PolicyResource] = []
     by_urn: dict[str, PolicyResource] = {}
-    for r in resources:
+    providers: dict[int, PolicyProviderResource | None] = {}
+    for i, r in enumerate(resources):
+        key = id(r.provider)
+        if key not in providers:
+            providers[key] = _provider(r)
         pr = PolicyResource(
             r.type,
-            validation_view(r.properties),
+            views[i] if views is not None else validation_view(r.properties),
             r.urn,
             r.name,
             _options(r.options),
-            _provider(r),
+            providers[key],
             None,
             [],
             {},
@@ -466,19 +491,17 @@ def build_policy_resources(resources: Sequence[Resource]) -> list[PolicyResource
 
 
 def analyze_stack(
-    pack: PreparedPack, resources: Sequence[Resource], ctx: EvalContext | None = None
-) -> AnalyzeResult:
-    """Run the pack's stack policies over all resources' outputs (the AnalyzeStack RPC)."""
-    return analyze_stack_built(pack, resources, None, ctx)
-
-
-def analyze_stack_built(
     pack: PreparedPack,
     resources: Sequence[Resource],
-    policy_resources: list[PolicyResource] | None,
     ctx: EvalContext | None = None,
+    *,
+    policy_resources: Callable[[], list[PolicyResource]] | None = None,
 ) -> AnalyzeResult:
-    """``analyze_stack`` reusing already built ``PolicyResource`` objects (several packs, one stack)."""
+    """Run the pack's stack policies over all resources' outputs (the AnalyzeStack RPC).
+
+    ``policy_resources``, when given, returns the already built ``PolicyResource`` list (the servicer
+    builds it once, lazily, for all packs); else it is built from ``resources``.
+    """
     ctx = ctx or _DEFAULT_CONTEXT
     state = pack.state
     result = AnalyzeResult()
@@ -499,9 +522,8 @@ def analyze_stack_built(
         result.not_applicable.extend(na for _, na in static_na)
         return result
 
-    if policy_resources is None:
-        policy_resources = build_policy_resources(resources)  # once for all stack policies
-    args = StackValidationArgs(policy_resources, None, pack.stack_tags)
+    built = policy_resources() if policy_resources is not None else build_policy_resources(resources)
+    args = StackValidationArgs(built, None, pack.stack_tags)
 
     def set_config(a: StackValidationArgs, p: PreparedPolicy) -> None:
         a._StackValidationArgs__config = pack.policy_config(state, p.name) or {}  # noqa: SLF001

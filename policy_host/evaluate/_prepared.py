@@ -14,7 +14,7 @@ from typing import Any
 from ..model import EnforcementLevel, PackInfo, PolicyConfigEntry, PolicyType
 from ..packs.loader import LoadedPack
 from ..packs.metadata import pack_info, policy_type_of
-from ._invoke import resource_validator, stack_validator
+from ._invoke import policy_guard, resource_validator, stack_validator
 
 TYPES_ATTRIBUTE = "__policy_host_resource_types__"
 
@@ -47,6 +47,9 @@ class PreparedPolicy:
     resource_reason: str = ""
     stack_reason: str = ""
     call: Any = None  # the bound validator (see _invoke): validate with the SDK's semantics, less overhead
+    # Types for which the validator does not return at once (a leading type guard, see _invoke.type_guard);
+    # for any other type the policy is skipped silently, exactly as if it had run and returned None.
+    guard: frozenset[str] | None = None
 
 
 @dataclass
@@ -141,6 +144,7 @@ def prepare(pack: LoadedPack) -> PreparedPack:
         )
         if isinstance(policy, ResourceValidationPolicy):
             prepared.call = resource_validator(policy)
+            prepared.guard = policy_guard(policy)
             resource_policies.append(prepared)
         elif kind is PolicyType.STACK:
             prepared.call = stack_validator(policy)

@@ -69,6 +69,14 @@ class _EvalThread:
 
     def _loop(self) -> None:
         thread_loop()
+        try:
+            self._serve()
+        finally:
+            loop = getattr(_local, "loop", None)
+            if loop is not None and not loop.is_running() and not loop.is_closed():
+                loop.close()
+
+    def _serve(self) -> None:
         while True:
             self.start.acquire()
             job = self.job
@@ -97,19 +105,117 @@ def _eval_thread() -> _EvalThread:
     return t
 
 
+# ------------------------------------------------------------------------------------------------
+# Inline deadlines: a watchdog thread interrupts the evaluating thread itself
+# ------------------------------------------------------------------------------------------------
+
+
+class _Slot:
+    """One evaluating thread's current deadline, read by the watchdog (plain attribute writes, no lock)."""
+
+    __slots__ = ("ident", "deadline", "fired")
+
+    def __init__(self, ident: int) -> None:
+        self.ident = ident
+        self.deadline: float | None = None
+        self.fired = False
+
+
+class _Watchdog:
+    """One daemon thread for the process: every ``interval`` it looks at the armed slots and injects
+    ``PolicyTimeout`` into a thread whose policy is past its deadline."""
+
+    interval = 0.05
+
+    def __init__(self) -> None:
+        self.slots: list[_Slot] = []
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._loop, name="policy-watchdog", daemon=True)
+        self.thread.start()
+
+    def slot(self) -> _Slot:
+        s = getattr(_local, "slot", None)
+        if s is None:
+            s = _Slot(threading.get_ident())
+            _local.slot = s
+            with self.lock:
+                self.slots.append(s)
+        return s
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            now = time.monotonic()
+            with self.lock:
+                slots = list(self.slots)
+            for s in slots:
+                deadline = s.deadline
+                if deadline is not None and now > deadline and not s.fired:
+                    s.fired = True
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                        ctypes.c_ulong(s.ident), ctypes.py_object(PolicyTimeout)
+                    )
+
+
+_watchdog: _Watchdog | None = None
+_watchdog_lock = threading.Lock()
+
+
+def _get_watchdog() -> _Watchdog:
+    global _watchdog
+    if _watchdog is None:
+        with _watchdog_lock:
+            if _watchdog is None:
+                _watchdog = _Watchdog()
+    return _watchdog
+
+
+def _run_inline_with_deadline(
+    n: int,
+    step: Callable[[int], Any],
+    commit: Callable[[int, Any], None],
+    timeout: float,
+    on_timeout: Callable[[int, float], Any],
+) -> None:
+    slot = _get_watchdog().slot()
+    for i in range(n):
+        try:
+            slot.fired = False
+            slot.deadline = time.monotonic() + timeout
+            try:
+                outcome = step(i)
+            finally:
+                slot.deadline = None
+                if slot.fired:  # an injection may still be pending: clear it (a no-op if already raised)
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(slot.ident), None)
+        except PolicyTimeout:
+            outcome = on_timeout(i, timeout)
+        if outcome is not None:
+            commit(i, outcome)
+
+
+INLINE = "inline"
+THREAD = "thread"
+
+
 def run_tasks(
     n: int,
     step: Callable[[int], Any],
     commit: Callable[[int, Any], None],
     timeout: float | None,
     on_timeout: Callable[[int, float], Any],
+    mode: str = INLINE,
 ) -> None:
     """Run ``step(0) .. step(n - 1)`` in order and ``commit(i, outcome)`` every non-None outcome in order.
 
     With ``timeout`` (seconds) each step gets that long; an overrunning step's outcome is
-    ``on_timeout(i, timeout)`` and the batch resumes with step ``i + 1`` on a fresh evaluation thread.
-    Without ``timeout`` the steps run inline on the calling thread. ``commit`` is never called
+    ``on_timeout(i, timeout)`` and the batch goes on with step ``i + 1``. ``commit`` is never called
     concurrently, and never for a step whose thread was abandoned.
+
+    Modes: ``inline`` (default) runs on the calling thread and a watchdog thread interrupts an overrunning
+    step with an asynchronous ``PolicyTimeout``: no hand-off cost, but a step blocked inside a C call is
+    only interrupted when that call returns. ``thread`` hands the steps to an evaluation thread and the
+    caller keeps the deadline itself, so even a step blocked in C is cut off (~35 µs per call).
     """
     if n == 0:
         return
@@ -119,6 +225,10 @@ def run_tasks(
             outcome = step(i)
             if outcome is not None:
                 commit(i, outcome)
+        return
+    if mode == INLINE:
+        thread_loop()
+        _run_inline_with_deadline(n, step, commit, timeout, on_timeout)
         return
 
     start = 0

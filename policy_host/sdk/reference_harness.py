@@ -5,7 +5,7 @@ preview``) with real ``pulumi.runtime.proto`` request messages, exactly as the S
 do, after configuring it the way the engine would (schema defaults filled in, config validated,
 ``Configure`` sent). It answers with plain data.
 
-The bundled packs' and templates' tests use it until ``policy_host.testing`` lands; it also serves as
+The bundled packs' oracle tests compare it with ``policy_host.testing``; it also serves as
 the oracle the host's verdicts are compared with.
 """
 

@@ -43,6 +43,7 @@ from ..wire.values import (
     UNKNOWN_STRING,
     is_secret,
     make_secret,
+    strip_internal_keys,  # noqa: F401 - re-exported
 )
 from .urn import stack_urn, urn_name, urn_stack_project, urn_type
 
@@ -170,17 +171,6 @@ def parse_state_document(document: Any, path: str) -> StackState:
         document=document,
         config=config,
     )
-
-
-def strip_internal_keys(value: Any) -> Any:
-    """Drop ``__``-prefixed keys at every object level (the engine's ``SkipInternalKeys`` for Analyze)."""
-    if isinstance(value, dict):
-        if SIG_KEY in value:
-            return value
-        return {k: strip_internal_keys(v) for k, v in value.items() if not k.startswith("__")}
-    if isinstance(value, list):
-        return [strip_internal_keys(v) for v in value]
-    return value
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from ..model import (
 from ..packs import config as pack_config
 from ..packs.loader import load_pack, pack_from_policies
 from ..wire.struct import python_to_struct, struct_to_python
+from ..wire.values import strip_internal_keys
 
 DEFAULT_PROJECT = "test"
 DEFAULT_STACK = "test"
@@ -102,12 +103,17 @@ def resource(
     )
 
 
-def as_sent(res: Resource) -> Resource:
-    """``res`` exactly as the server would decode it from the wire (numbers as floats, and so on)."""
+def as_sent(res: Resource, internal_keys: bool = False) -> Resource:
+    """``res`` exactly as the server would decode it from the wire (numbers as floats, and so on).
+
+    The engine drops internal ``__`` keys from what Analyze and AnalyzeStack receive and keeps them for
+    Remediate (``internal_keys=True``).
+    """
     provider = res.provider
     if provider is not None:
-        provider = replace(provider, properties=wire_normalize(provider.properties))
-    return replace(res, properties=wire_normalize(res.properties), provider=provider)
+        provider = replace(provider, properties=wire_normalize(strip_internal_keys(provider.properties)))
+    props = res.properties if internal_keys else strip_internal_keys(res.properties)
+    return replace(res, properties=wire_normalize(props), provider=provider)
 
 
 def _format_diagnostics(diagnostics: Iterable[Diagnostic]) -> str:
@@ -342,7 +348,7 @@ class PackRunner:
 
     def remediate(self, res: Resource) -> RemediationVerdict:
         """Remediate one resource's inputs, as the engine's Remediate call (reported, never applied)."""
-        res = as_sent(res)
+        res = as_sent(res, internal_keys=True)
         out = remediate(self.pack, res, self.ctx)
         return RemediationVerdict(
             out.remediations, out.not_applicable, res.properties, f"Remediate {res.urn}"

@@ -51,7 +51,7 @@ class PolicyCaseItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
-        return self.path, None, f"{self.path.name}::{self.name}"
+        return self.path, None, self.name
 
 
 class PolicyCaseFailure(Exception):

@@ -111,27 +111,43 @@ def provider_from_proto(msg: Any) -> ProviderRef | None:
     return ProviderRef(type=p.type, urn=p.urn, name=p.name, properties=struct_to_python(p.properties))
 
 
-def resource_from_analyze_request(req: Any) -> Resource:
-    """AnalyzeRequest (Analyze/Remediate) -> Resource with inputs."""
+def resource_from_analyze_request(req: Any, with_properties: bool = True) -> Resource:
+    """AnalyzeRequest (Analyze/Remediate) -> Resource with inputs.
+
+    ``with_properties=False`` leaves ``properties`` empty for callers that decode the Struct themselves.
+    """
     return Resource(
         type=req.type,
         urn=req.urn,
         name=req.name,
-        properties=struct_to_python(req.properties),
+        properties=struct_to_python(req.properties) if with_properties else {},
         options=options_from_proto(req.options),
         provider=provider_from_proto(req),
     )
 
 
-def resource_from_analyzer_resource(r: Any) -> Resource:
-    """AnalyzerResource (AnalyzeStack) -> Resource with outputs and graph links."""
+def resource_from_analyzer_resource(
+    r: Any, with_properties: bool = True, providers: dict[str, ProviderRef] | None = None
+) -> Resource:
+    """AnalyzerResource (AnalyzeStack) -> Resource with outputs and graph links.
+
+    ``providers`` caches provider references by URN across one request (thousands of resources usually
+    share a handful of providers); ``with_properties=False`` leaves ``properties`` empty.
+    """
+    provider = None
+    if r.HasField("provider"):
+        urn = r.provider.urn
+        cached = providers.get(urn) if providers is not None and urn else None
+        provider = cached or provider_from_proto(r)
+        if providers is not None and urn and cached is None:
+            providers[urn] = provider
     return Resource(
         type=r.type,
         urn=r.urn,
         name=r.name,
-        properties=struct_to_python(r.properties),
+        properties=struct_to_python(r.properties) if with_properties else {},
         options=options_from_proto(r.options),
-        provider=provider_from_proto(r),
+        provider=provider,
         parent=r.parent or None,
         dependencies=tuple(r.dependencies),
         property_dependencies={k: tuple(v.urns) for k, v in r.propertyDependencies.items()},

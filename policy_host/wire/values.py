@@ -61,3 +61,15 @@ def redact_secrets(value: Any, placeholder: str = "[secret]") -> Any:
     if isinstance(value, list):
         return [redact_secrets(v, placeholder) for v in value]
     return value
+
+
+def strip_internal_keys(value: Any) -> Any:
+    """Drop ``__``-prefixed keys at every object level: the engine's ``SkipInternalKeys``, applied to what
+    Analyze and AnalyzeStack receive (Remediate keeps them)."""
+    if isinstance(value, dict):
+        if SIG_KEY in value:
+            return value
+        return {k: strip_internal_keys(v) for k, v in value.items() if not k.startswith("__")}
+    if isinstance(value, list):
+        return [strip_internal_keys(v) for v in value]
+    return value

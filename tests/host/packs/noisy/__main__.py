@@ -9,6 +9,7 @@ sys.stdout.flush()
 
 
 def big(args, report_violation):
+    args.props.get("x")  # reads the value the bad-input test corrupts
     blob = args.props.get("blob")
     if blob is not None:
         report_violation(f"blob of {len(blob)} characters")
