@@ -1,27 +1,31 @@
-"""Shared fixtures for the bundled packs' tests.
+"""Shared fixtures for the bundled packs' tests, built on the test kit (``policy_host.testing``).
 
-Policies are evaluated through ``pulumi_policy``'s own servicer (``policy_host.sdk.reference_harness``)
-with real ``pulumi.runtime.proto`` requests, so a pack's tests see exactly what ``pulumi preview
---policy-pack`` would report. Tests assert on policy names, levels, messages and remediated
-properties only, so this plumbing can later be swapped for ``policy_host.testing``.
+A pack's tests judge resources with ``PackRunner``: the pack's ``__main__.py`` runs as under the
+engine, config is reconciled and validated like the engine does, and resources reach the policies
+through the same wire normalisation and evaluation core as ``policy-host serve``. One test per pack
+(``test_<pack>_oracle.py``) checks the kit against ``pulumi_policy``'s own servicer over every unit
+input and every real export.
 
 Fixtures:
-    pack      the pack's policies module (``<pack_name>_policies``), imported with the pack directory
-              first on ``sys.path``, the way the runtime imports it
-    analyzer  a factory ``analyzer(config=None, level="advisory")`` -> ``ReferenceHarness`` over the
-              whole pack
-    corpus    ``Corpus``: the real ``pulumi stack export`` files under ``../shared/corpus/states``
-              (override with ``POLICY_HOST_CORPUS``) and ``corpus.findings(harness, file)``
+    pack_dir  the pack directory of the test module (nearest ``PulumiPolicy.yaml`` above it)
+    pack      the pack's policies module (``<pack_name>_policies``), for its POLICIES and helpers
+    runner    a factory ``runner(config=None, stack_tags=None)`` -> ``PackRunner`` over the whole pack
+    corpus    ``Corpus``: the real ``pulumi stack export`` files under ``<repo>/../shared/corpus/states``
+              (override with ``POLICY_HOST_CORPUS``); ``corpus.findings(runner, file)``
+    oracle    ``Oracle`` over the pack: ``oracle.compare_with_corpus(corpus, resources, stacks, configs)``
+              runs ``pulumi_policy``'s servicer (``policy_host.sdk.reference_harness``) and the kit over
+              the same inputs and lists every difference
+
+The corpus tests fail (they are not skipped) when the corpus is missing: CI has it beside the clone.
 """
 
 from __future__ import annotations
 
-import base64
 import importlib
-import json
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,15 +33,15 @@ from typing import Any
 import pytest
 import yaml
 
-from policy_host.model import ProviderRef, Resource
+from policy_host.model import Diagnostic, Resource
 from policy_host.sdk.reference_harness import ReferenceHarness
-from policy_host.wire import SIG_KEY, SIG_SECRET, UNKNOWN_STRING
-from policy_host.wire.values import SIG_OUTPUT_VALUE, SIG_RESOURCE_REF
+from policy_host.sources.stack_export import StackState, load_state_file, strip_internal_keys
+from policy_host.testing import PackRunner, Verdict
 
 PACKS_DIR = Path(__file__).resolve().parent
-CORPUS_DIR = Path(
-    os.environ.get("POLICY_HOST_CORPUS", PACKS_DIR.parent.parent / "shared" / "corpus" / "states")
-)
+REPO_DIR = PACKS_DIR.parent
+# CI checks out the shared corpus beside the clone: <repo>/../shared. Never relative to the cwd.
+CORPUS_DIR = Path(os.environ.get("POLICY_HOST_CORPUS", REPO_DIR.parent / "shared" / "corpus" / "states"))
 
 
 def _pack_dir(start: Path) -> Path:
@@ -61,15 +65,18 @@ def pack(pack_dir: Path) -> ModuleType:
 
 
 @pytest.fixture
-def analyzer(pack: ModuleType, pack_dir: Path):
-    meta = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text())
+def runner(pack_dir: Path) -> Callable[..., PackRunner]:
+    """``runner(config=None, stack_tags=None)``: the pack loaded by the test kit, configured like the engine."""
 
-    def make(config: dict[str, Any] | None = None, level: str = "advisory") -> ReferenceHarness:
-        return ReferenceHarness(
-            pack.POLICIES, pack=pack_dir.name, version=str(meta["version"]), level=level, config=config
-        )
+    def make(config: Mapping[str, Any] | None = None, **kwargs: Any) -> PackRunner:
+        return PackRunner.load(pack_dir, config, **kwargs)
 
     return make
+
+
+def detail(diagnostic: Diagnostic) -> str:
+    """A diagnostic's text without the leading policy description (the wire message is both)."""
+    return diagnostic.message.partition("\n")[2]
 
 
 # -- the real exports ---------------------------------------------------------------------------
@@ -86,43 +93,50 @@ class Finding:
     detail: str
 
 
+def analyzed_inputs(state: StackState) -> list[Resource]:
+    """What the engine sends Analyze for each resource of a state: its inputs without internal keys."""
+    return [replace(r, properties=strip_internal_keys(r.properties)) for r in state.inputs]
+
+
+def stack_outputs(state: StackState) -> list[Resource]:
+    """What the engine sends AnalyzeStack: every resource's outputs without internal keys."""
+    return [replace(r, properties=strip_internal_keys(r.properties)) for r in state.outputs]
+
+
 class Corpus:
-    """Reads ``pulumi stack export`` files the way ``pulumi policy analyze --file`` feeds packs."""
+    """The real exports, read by ``policy_host.sources.stack_export`` as ``policy-host analyze`` reads them."""
 
     def __init__(self, directory: Path) -> None:
         if not directory.is_dir():
-            pytest.fail(f"the export corpus is missing: {directory} (set POLICY_HOST_CORPUS)")
+            pytest.fail(
+                f"the stack export corpus is missing: {directory} (expected beside the repository as "
+                "../shared/corpus/states; set POLICY_HOST_CORPUS to use another directory)",
+                pytrace=False,
+            )
         self.directory = directory
+        self._states: dict[str, StackState] = {}
 
     def exports(self) -> list[str]:
         """Every stack export in the corpus (event logs excluded)."""
         return sorted(p.name for p in self.directory.glob("*.json"))
 
-    def resources(self, file: str) -> list[dict[str, Any]]:
-        data = json.loads((self.directory / file).read_text())
-        deployment = data.get("deployment") or data.get("checkpoint", {}).get("latest") or {}
-        provider = (deployment.get("secrets_providers") or {}).get("type", "")
-        return [_decode_secrets(r, provider) for r in deployment.get("resources") or []]
+    def state(self, file: str) -> StackState:
+        if file not in self._states:
+            self._states[file] = load_state_file(self.directory / file)
+        return self._states[file]
 
-    def findings(self, harness: ReferenceHarness, file: str) -> list[Finding]:
+    def findings(self, runner: PackRunner, file: str) -> list[Finding]:
         """Analyze every resource's inputs, then AnalyzeStack over the outputs; collect violations."""
-        raw = self.resources(file)
-        by_urn = {r["urn"]: r for r in raw}
+        state = self.state(file)
         out: list[Finding] = []
-        for r in raw:
-            resource = _as_resource(r, by_urn, "inputs")
-            for v in harness.analyze(
-                resource.type,
-                resource.properties,
-                name=resource.name,
-                urn=resource.urn,
-                provider=resource.provider,
-            ).violations:
-                out.append(Finding(v.policy, resource.name, resource.type, v.level, v.detail))
-        names = {r["urn"]: _name(r["urn"]) for r in raw}
-        for v in harness.analyze_stack([_as_resource(r, by_urn, "outputs") for r in raw]).violations:
-            urn_type = by_urn[v.urn]["type"] if v.urn in by_urn else "pulumi:pulumi:Stack"
-            out.append(Finding(v.policy, names.get(v.urn, "<stack>"), urn_type, v.level, v.detail))
+        for r in analyzed_inputs(state):
+            for d in runner.analyze(r).violations:
+                out.append(Finding(d.policy_name, r.name, r.type, d.level.value, detail(d)))
+        by_urn = {r.urn: r for r in state.outputs}
+        for d in runner.analyze_stack(stack_outputs(state)).violations:
+            subject = by_urn.get(d.urn)
+            name, type_ = (subject.name, subject.type) if subject else ("<stack>", "pulumi:pulumi:Stack")
+            out.append(Finding(d.policy_name, name, type_, d.level.value, detail(d)))
         return out
 
 
@@ -131,69 +145,135 @@ def corpus() -> Corpus:
     return Corpus(CORPUS_DIR)
 
 
-def _name(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1]
+# -- the oracle: pulumi_policy's own servicer ---------------------------------------------------
 
 
-def _decode_secrets(value: Any, provider: str) -> Any:
-    """Export values -> what the engine sends analyzers.
-
-    Secrets: plaintext is JSON text; ``b64`` ciphertext is decodable; other ciphertext cannot be
-    decrypted here and becomes ``"[secret]"`` (as ``pulumi policy analyze``). Resource references are
-    flattened to the ID (else the URN) and output values to their value or the unknown sentinel, as
-    the engine does (engine-protocol.md §7.1).
-    """
-    if isinstance(value, dict):
-        sig = value.get(SIG_KEY)
-        if sig == SIG_RESOURCE_REF:
-            return value.get("id") or value.get("urn", "")
-        if sig == SIG_OUTPUT_VALUE:
-            if "value" not in value:
-                return UNKNOWN_STRING
-            inner = _decode_secrets(value["value"], provider)
-            return {SIG_KEY: SIG_SECRET, "value": inner} if value.get("secret") else inner
-        if sig == SIG_SECRET and "value" not in value:
-            if "plaintext" in value:
-                inner = json.loads(value["plaintext"])
-            elif provider == "b64" and "ciphertext" in value:
-                inner = json.loads(base64.b64decode(value["ciphertext"]))
-            else:
-                inner = "[secret]"
-            return {SIG_KEY: SIG_SECRET, "value": _decode_secrets(inner, provider)}
-        return {k: _decode_secrets(v, provider) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode_secrets(v, provider) for v in value]
-    return value
+def _analyze_answer(verdict: Verdict) -> tuple[list[tuple], dict[str, str]]:
+    diagnostics = [
+        (d.policy_name, d.level.value, d.message, d.severity.value, d.urn) for d in verdict.violations
+    ]
+    return diagnostics, {n.policy_name: n.reason for n in verdict.not_applicable}
 
 
-def _strip_internal(value: Any) -> Any:
-    # Analyze requests never carry internal "__" keys (engine SkipInternalKeys, at every level).
-    if isinstance(value, dict):
-        return {k: _strip_internal(v) for k, v in value.items() if not k.startswith("__")}
-    if isinstance(value, list):
-        return [_strip_internal(v) for v in value]
-    return value
+def _reference_answer(verdict: Any) -> tuple[list[tuple], dict[str, str]]:
+    diagnostics = [(v.policy, v.level, v.message, v.severity, v.urn) for v in verdict.violations]
+    return diagnostics, dict(verdict.not_applicable)
 
 
-def _as_resource(r: dict[str, Any], by_urn: dict[str, dict[str, Any]], kind: str) -> Resource:
-    provider = None
-    if r.get("provider"):
-        provider_urn = r["provider"].rsplit("::", 1)[0]
-        p = by_urn.get(provider_urn)
-        if p is not None:
-            provider = ProviderRef(
-                type=p["type"],
-                urn=provider_urn,
-                name=_name(provider_urn),
-                properties=_strip_internal(p.get("inputs") or {}),
+def _difference(call: str, got: tuple[list, dict], want: tuple[list, dict]) -> str:
+    """One readable report of how the kit's answer (``got``) differs from the reference's (``want``)."""
+    lines = [call]
+    only_kit = [row for row in got[0] if row not in want[0]]
+    only_reference = [row for row in want[0] if row not in got[0]]
+    lines += [f"  only from the kit:       {row!r}" for row in only_kit]
+    lines += [f"  only from the reference: {row!r}" for row in only_reference]
+    if not only_kit and not only_reference and got[0] != want[0]:
+        lines.append(f"  same rows, different order: kit {got[0]!r}; reference {want[0]!r}")
+    for name in sorted(set(got[1]) | set(want[1])):
+        if got[1].get(name) != want[1].get(name):
+            lines.append(
+                f"  not-applicable {name}: kit {got[1].get(name)!r}; reference {want[1].get(name)!r}"
             )
-    return Resource(
-        type=r["type"],
-        urn=r["urn"],
-        name=_name(r["urn"]),
-        properties=_strip_internal(r.get(kind) or {}),
-        provider=provider,
-        parent=r.get("parent"),
-        dependencies=tuple(r.get("dependencies") or ()),
-        property_dependencies={k: tuple(v or ()) for k, v in (r.get("propertyDependencies") or {}).items()},
-    )
+    return "\n".join(lines)
+
+
+@dataclass
+class Comparison:
+    """What ``Oracle.compare`` did: answers compared, diagnostics and remediations seen, differences."""
+
+    answers: int = 0
+    reported: int = 0  # diagnostics plus remediations in the reference's answers (non-vacuity)
+    problems: list[str] = field(default_factory=list)
+
+
+# Every config the oracle always runs: the pack's own levels, everything mandatory, everything remediate.
+BASE_CONFIGS: list[dict[str, Any] | None] = [None, {"all": "mandatory"}, {"all": "remediate"}]
+
+
+class Oracle:
+    """Runs ``pulumi_policy``'s servicer (``ReferenceHarness``) and the kit side by side on one pack."""
+
+    def __init__(self, pack_dir: Path, policies: Sequence[Any]) -> None:
+        self.pack_dir = pack_dir
+        self.policies = list(policies)
+        self.meta = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text())
+
+    def compare(
+        self,
+        resources: Iterable[Resource],
+        stacks: Iterable[Sequence[Resource]],
+        configs: Iterable[Mapping[str, Any] | None],
+    ) -> Comparison:
+        """Analyze and Remediate each resource, AnalyzeStack each stack, under each config.
+
+        Both sides get identical inputs, prepared as the engine prepares them (internal keys dropped
+        for Analyze and AnalyzeStack, kept for Remediate); each sends them through a protobuf Struct.
+        """
+        resources = list(resources)
+        stacks = [[replace(r, properties=strip_internal_keys(r.properties)) for r in s] for s in stacks]
+        out = Comparison()
+        for config in configs:
+            # Every bundled pack's __main__ declares enforcement_level=ADVISORY.
+            reference = ReferenceHarness(
+                self.policies,
+                pack=self.pack_dir.name,
+                version=str(self.meta["version"]),
+                level="advisory",
+                config=config,
+            )
+            kit = PackRunner.load(self.pack_dir, config)
+            for r in resources:
+                analyzed = replace(r, properties=strip_internal_keys(r.properties))
+                want = _reference_answer(
+                    reference.analyze(
+                        r.type, analyzed.properties, name=r.name, urn=r.urn, provider=r.provider
+                    )
+                )
+                got = _analyze_answer(kit.analyze(analyzed))
+                if got != want:
+                    out.problems.append(_difference(f"Analyze {r.urn} with {config}:", got, want))
+                fixed = reference.remediate(r.type, r.properties, name=r.name, urn=r.urn, provider=r.provider)
+                want_fix = (
+                    [(o.policy, o.properties, o.diagnostic) for o in fixed.remediations],
+                    fixed.not_applicable,
+                )
+                kit_fix = kit.remediate(r)
+                got_fix = (
+                    [(o.policy_name, o.properties, o.diagnostic) for o in kit_fix.remediations],
+                    {n.policy_name: n.reason for n in kit_fix.not_applicable},
+                )
+                if got_fix != want_fix:
+                    out.problems.append(_difference(f"Remediate {r.urn} with {config}:", got_fix, want_fix))
+                out.answers += 2
+                out.reported += len(want[0]) + len(want_fix[0])
+            for stack in stacks:
+                want = _reference_answer(reference.analyze_stack(stack))
+                got = _analyze_answer(kit.analyze_stack(stack))
+                if got != want:
+                    out.problems.append(_difference(f"AnalyzeStack with {config}:", got, want))
+                out.answers += 1
+                out.reported += len(want[0])
+        return out
+
+    def compare_with_corpus(
+        self,
+        corpus: Corpus,
+        resources: Iterable[Resource],
+        stacks: Iterable[Sequence[Resource]],
+        configs: Iterable[Mapping[str, Any] | None] = (),
+    ) -> Comparison:
+        """``compare`` over the unit inputs plus every resource and stack of every corpus export.
+
+        The unit inputs run under ``BASE_CONFIGS`` plus ``configs``; the exports under ``BASE_CONFIGS``.
+        """
+        unit = self.compare(resources, stacks, [*BASE_CONFIGS, *configs])
+        states = [corpus.state(file) for file in corpus.exports()]
+        real = self.compare([r for s in states for r in s.inputs], [s.outputs for s in states], BASE_CONFIGS)
+        return Comparison(
+            unit.answers + real.answers, unit.reported + real.reported, unit.problems + real.problems
+        )
+
+
+@pytest.fixture
+def oracle(pack_dir: Path, pack: ModuleType) -> Oracle:
+    return Oracle(pack_dir, pack.POLICIES)

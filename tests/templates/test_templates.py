@@ -41,7 +41,7 @@ def test_render_substitutes_the_pack_name_everywhere(tmp_path):
         "__main__.py",
         "acme_guard_policies.py",
         "requirements.txt",
-        "tests/conftest.py",
+        "tests/buckets.policy-test.yaml",
         "tests/test_policies.py",
     ]
     for path in dest.rglob("*"):
@@ -84,7 +84,7 @@ def test_bad_arguments_fail_with_one_clear_line(tmp_path, template, name, messag
 def test_rendered_pack_tests_pass(tmp_path, template):
     dest = render(template, tmp_path / f"{template}-pack")
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider"],
         cwd=dest,
         capture_output=True,
         text=True,
@@ -92,6 +92,10 @@ def test_rendered_pack_tests_pass(tmp_path, template):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" in run.stdout and "failed" not in run.stdout
+    passed = [line.split()[1] for line in run.stdout.splitlines() if line.startswith("PASSED ")]
+    # the kit's pytest tests, an unknown-value test and the YAML cases (through the pytest11 plugin) ran
+    assert any(p.startswith("tests/test_policies.py::test_unknown_") for p in passed), passed
+    assert any(".policy-test.yaml::" in p for p in passed), passed
 
 
 @pytest.mark.parametrize("template", TEMPLATES)

@@ -81,16 +81,16 @@ def test_every_export_is_covered(corpus):
 
 
 @pytest.mark.parametrize("export", sorted(EXPECTED))
-def test_findings_in_real_exports(analyzer, corpus, export):
-    findings = corpus.findings(analyzer(), export)
+def test_findings_in_real_exports(runner, corpus, export):
+    findings = corpus.findings(runner(), export)
     assert Counter((f.policy, f.resource) for f in findings) == Counter(EXPECTED[export])
     for f in findings:
         # the baseline's defaults: public SSH is mandatory, everything found here else is advisory
         assert f.level == ("mandatory" if f.policy == SSH else "advisory"), f
 
 
-def test_ssh_findings_name_the_port_and_source(analyzer, corpus):
-    findings = corpus.findings(analyzer(), "tfmigrate__dns-to-db-flat-state-2026-04-08.pulumi-state.json")
+def test_ssh_findings_name_the_port_and_source(runner, corpus):
+    findings = corpus.findings(runner(), "tfmigrate__dns-to-db-flat-state-2026-04-08.pulumi-state.json")
     details = {f.detail for f in findings if f.policy == SSH}
     assert details == {
         "Ingress from 0.0.0.0/0 reaches remote administration port(s) 22 (SSH) (protocol tcp, ports 22-22)."

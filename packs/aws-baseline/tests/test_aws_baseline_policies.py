@@ -1,15 +1,16 @@
 """aws-baseline: each policy on compliant, non-compliant and unknown (preview) inputs, plus remediations.
 
 Resource shapes follow pulumi-aws inputs as they appear in real stack exports (camelCase keys; v6
-inline bucket blocks, v6 BucketV2 lists, split S3 resources, SecurityGroupRule vs inline ingress)."""
+inline bucket blocks, v6 BucketV2 lists, split S3 resources, SecurityGroupRule vs inline ingress).
+Everything runs through the test kit (``runner`` in ../../conftest.py is ``PackRunner.load``)."""
 
 import pytest
 
-from policy_host.wire import SIG_KEY, SIG_SECRET, make_secret
+from policy_host.testing import resource, secret, unknown
 
-UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
-UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"
+UNKNOWN_STRING = unknown("string")
+UNKNOWN_BOOL = unknown("boolean")
+UNKNOWN_ARRAY = unknown("array")
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
@@ -408,16 +409,19 @@ CASES = [
 ]
 
 
+def details(found):
+    return [d.message.partition("\n")[2] for d in found]
+
+
 @pytest.mark.parametrize("policy, type_, props, expected, level", CASES)
-def test_policy_verdicts(analyzer, policy, type_, props, expected, level):
-    verdict = analyzer().analyze(type_, props)
-    found = verdict.of(policy)
+def test_policy_verdicts(runner, policy, type_, props, expected, level):
+    verdict = runner().analyze(resource(type_, props))
     if expected is None:
-        assert found == [], f"unexpected: {[v.detail for v in found]}"
-        assert policy not in verdict.not_applicable
+        verdict.assert_passes(policy)  # no violation, and not reported not-applicable either
     else:
-        assert any(expected in v.detail for v in found), [v.detail for v in found]
-        assert {v.level for v in found} == {level}
+        found = verdict.assert_violation(policy)
+        assert any(expected in text for text in details(found)), details(found)
+        assert {d.level for d in found} == {level}
 
 
 # (policy, type, props holding an unknown where the decision depends on it)
@@ -470,10 +474,10 @@ UNKNOWN_CASES = [
 
 
 @pytest.mark.parametrize("policy, type_, props", UNKNOWN_CASES)
-def test_unknown_inputs_are_never_violations(analyzer, policy, type_, props):
+def test_unknown_inputs_are_never_violations(runner, policy, type_, props):
     # Even at mandatory, an unknown value yields only the runtime's advisory "can't run" diagnostic.
-    verdict = analyzer(config={"all": "mandatory"}).analyze(type_, props)
-    [diagnostic] = verdict.of(policy)
+    verdict = runner({"all": "mandatory"}).analyze(resource(type_, props))
+    [diagnostic] = verdict.violations_of(policy)
     assert diagnostic.level == "advisory"
     assert diagnostic.message.startswith(
         f"can't run policy '{policy}' from policy pack 'aws-baseline@v1.0.0'"
@@ -493,42 +497,39 @@ def test_every_policy_has_review_metadata(pack):
         assert policy.remediation_steps and policy.url and policy.framework, policy.name
 
 
-def test_asymmetric_kms_keys_are_not_applicable(analyzer):
-    verdict = analyzer().analyze(
-        "aws:kms/key:Key", {"customerMasterKeySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"}
+def test_asymmetric_kms_keys_are_not_applicable(runner):
+    verdict = runner().analyze(
+        resource("aws:kms/key:Key", {"customerMasterKeySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"})
     )
-    assert (
-        verdict.not_applicable["kms-key-rotation"]
-        == "Only symmetric encryption keys support automatic rotation"
+    verdict.assert_not_applicable(
+        "kms-key-rotation", reason="Only symmetric encryption keys support automatic rotation"
     )
 
 
-def test_database_ports_are_configurable(analyzer):
-    rule = {
-        "type": "ingress",
-        "protocol": "tcp",
-        "fromPort": 8080,
-        "toPort": 8080,
-        "cidrBlocks": ["0.0.0.0/0"],
-    }
+def test_database_ports_are_configurable(runner):
+    rule = resource(
+        SG_RULE,
+        {"type": "ingress", "protocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrBlocks": ["0.0.0.0/0"]},
+    )
     policy = "ec2-security-group-no-public-database-ports"
-    assert analyzer().analyze(SG_RULE, rule).of(policy) == []
-    [v] = analyzer(config={policy: {"ports": [8080]}}).analyze(SG_RULE, rule).of(policy)
-    assert "8080 (database)" in v.detail
+    runner().analyze(rule).assert_passes(policy)
+    [v] = runner({policy: {"ports": [8080]}}).analyze(rule).violations_of(policy)
+    assert "8080 (database)" in details([v])[0]
 
 
-def test_inline_configuration_requirement_can_be_relaxed(analyzer):
-    relaxed = analyzer(config={"s3-bucket-versioning": {"requireInlineConfiguration": False}})
-    assert relaxed.analyze(BUCKET, {"bucket": "b"}).of("s3-bucket-versioning") == []
-    assert relaxed.analyze(BUCKET, {"versioning": {"enabled": False}}).of("s3-bucket-versioning") != []
-
-
-def test_kms_can_be_required_for_default_encryption(analyzer):
-    strict = analyzer(config={"s3-bucket-default-encryption": {"requireKms": True}})
-    [v] = strict.analyze(BUCKET, {"serverSideEncryptionConfiguration": SSE}).of(
-        "s3-bucket-default-encryption"
+def test_inline_configuration_requirement_can_be_relaxed(runner):
+    relaxed = runner({"s3-bucket-versioning": {"requireInlineConfiguration": False}})
+    relaxed.analyze(resource(BUCKET, {"bucket": "b"})).assert_no_violation("s3-bucket-versioning")
+    relaxed.analyze(resource(BUCKET, {"versioning": {"enabled": False}})).assert_violation(
+        "s3-bucket-versioning"
     )
-    assert "AES256; SSE-KMS is required" in v.detail
+
+
+def test_kms_can_be_required_for_default_encryption(runner):
+    strict = runner({"s3-bucket-default-encryption": {"requireKms": True}})
+    verdict = strict.analyze(resource(BUCKET, {"serverSideEncryptionConfiguration": SSE}))
+    [v] = verdict.violations_of("s3-bucket-default-encryption")
+    assert "AES256; SSE-KMS is required" in details([v])[0]
 
 
 # -- remediations ---------------------------------------------------------------------------------
@@ -588,72 +589,68 @@ REMEDIATIONS = [
 
 
 @pytest.mark.parametrize("policy, type_, before, after", REMEDIATIONS)
-def test_remediations_fix_the_violation(analyzer, policy, type_, before, after):
-    harness = analyzer(config={policy: "remediate"})
-    fixed = harness.remediate(type_, before)
-    assert [r.policy for r in fixed.remediations] == [policy]
-    assert fixed.properties == after
+def test_remediations_fix_the_violation(runner, policy, type_, before, after):
+    pack = runner({policy: "remediate"})
+    fixed = pack.remediate(resource(type_, before))
+    assert [r.policy_name for r in fixed.remediations] == [policy]
+    fixed.assert_remediated(policy, **after)
+    assert fixed.after == after
     # the engine then analyzes the remediated inputs: the policy must now pass
-    assert harness.analyze(type_, fixed.properties).of(policy) == []
+    pack.analyze(resource(type_, fixed.after)).assert_no_violation(policy)
 
 
-def test_remediation_keeps_internal_keys_and_secrets(analyzer):
-    harness = analyzer(config={"kms-key-rotation": "remediate"})
-    before = {"__defaults": ["isEnabled"], "policy": make_secret('{"Statement":[]}'), "tags": {"team": "sec"}}
-    after = harness.remediate("aws:kms/key:Key", before).properties
+def test_remediation_keeps_internal_keys_and_secrets(runner):
+    pack = runner({"kms-key-rotation": "remediate"})
+    before = {"__defaults": ["isEnabled"], "policy": secret('{"Statement":[]}'), "tags": {"team": "sec"}}
+    after = pack.remediate(resource("aws:kms/key:Key", before)).after
     assert after["__defaults"] == ["isEnabled"]
-    assert after["policy"] == {SIG_KEY: SIG_SECRET, "value": '{"Statement":[]}'}
+    assert after["policy"] == secret('{"Statement":[]}')  # still the wire's secret object, not plaintext
     assert after["enableKeyRotation"] is True
 
 
-def test_no_remediation_without_a_safe_fix(analyzer):
+def test_no_remediation_without_a_safe_fix(runner):
     # A BucketV2 keeps its deprecated inline list: the fix is a separate BucketVersioningV2 resource.
-    harness = analyzer(
-        config={"s3-bucket-versioning": "remediate", "s3-bucket-default-encryption": "remediate"}
-    )
-    assert harness.remediate(BUCKET_V2, {"bucket": "b"}).remediations == []
+    pack = runner({"s3-bucket-versioning": "remediate", "s3-bucket-default-encryption": "remediate"})
+    pack.remediate(resource(BUCKET_V2, {"bucket": "b"})).assert_not_remediated()
     # Compliant or already-declared resources are left alone.
-    assert (
-        harness.remediate(
-            BUCKET, {"versioning": {"enabled": True}, "serverSideEncryptionConfiguration": SSE}
-        ).remediations
-        == []
-    )
+    compliant = {"versioning": {"enabled": True}, "serverSideEncryptionConfiguration": SSE}
+    pack.remediate(resource(BUCKET, compliant)).assert_not_remediated()
 
 
 # -- the stack policy -----------------------------------------------------------------------------
 
 
-def _stack(*resources):
-    from policy_host.model import Resource
-
-    return [
-        Resource(type=t, urn=f"urn:pulumi:dev::app::{t}::{n}", name=n, properties=p) for t, n, p in resources
-    ]
+def stack(*resources):
+    """Stack resources (outputs) named ``n`` with URNs in a ``dev`` stack of project ``app``."""
+    return [resource(t, p, name=n, urn=f"urn:pulumi:dev::app::{t}::{n}") for t, n, p in resources]
 
 
-def test_buckets_need_a_public_access_block(analyzer):
+STACK_BUCKETS = stack(
+    (BUCKET, "covered", {"bucket": "covered-123", "id": "covered-123"}),
+    (BUCKET, "bare", {"bucket": "bare-456", "id": "bare-456"}),
+    (BPA, "covered-block", {"bucket": "covered-123", **ALL_ON}),
+)
+STACK_ACCOUNT_BLOCK = stack(
+    (BUCKET, "bare", {"bucket": "bare-456"}),
+    ("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock", "account", ALL_ON),
+)
+STACK_WITHOUT_BUCKETS = stack(("aws:ec2/vpc:Vpc", "vpc", {}))
+
+
+def test_buckets_need_a_public_access_block(runner):
     policy = "s3-bucket-public-access-block-present"
-    resources = _stack(
-        (BUCKET, "covered", {"bucket": "covered-123", "id": "covered-123"}),
-        (BUCKET, "bare", {"bucket": "bare-456", "id": "bare-456"}),
-        (BPA, "covered-block", {"bucket": "covered-123", **ALL_ON}),
-    )
-    [v] = analyzer().analyze_stack(resources).of(policy)
+    [v] = runner().analyze_stack(STACK_BUCKETS).violations_of(policy)
     assert v.urn == f"urn:pulumi:dev::app::{BUCKET}::bare"
-    assert "Bucket 'bare' has no BucketPublicAccessBlock" in v.detail
+    assert "Bucket 'bare' has no BucketPublicAccessBlock" in details([v])[0]
 
 
-def test_an_account_block_covers_every_bucket(analyzer):
-    resources = _stack(
-        (BUCKET, "bare", {"bucket": "bare-456"}),
-        ("aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock", "account", ALL_ON),
-    )
-    assert analyzer().analyze_stack(resources).of("s3-bucket-public-access-block-present") == []
+def test_an_account_block_covers_every_bucket(runner):
+    runner().analyze_stack(STACK_ACCOUNT_BLOCK).assert_no_violation("s3-bucket-public-access-block-present")
 
 
-def test_stacks_without_buckets_are_not_applicable(analyzer):
-    verdict = analyzer().analyze_stack(_stack(("aws:ec2/vpc:Vpc", "vpc", {})))
-    assert verdict.not_applicable["s3-bucket-public-access-block-present"].startswith(
-        "Policy only applies to stacks with resources of type"
-    )
+def test_stacks_without_buckets_are_not_applicable(runner):
+    verdict = runner().analyze_stack(STACK_WITHOUT_BUCKETS)
+    [reason] = [
+        n.reason for n in verdict.not_applicable if n.policy_name == "s3-bucket-public-access-block-present"
+    ]
+    assert reason.startswith("Policy only applies to stacks with resources of type")

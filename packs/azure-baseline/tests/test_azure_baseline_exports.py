@@ -15,7 +15,7 @@ EXPECTED = {
 }
 
 
-def test_findings_in_real_exports(analyzer, corpus):
+def test_findings_in_real_exports(runner, corpus):
     for file in corpus.exports():
-        findings = corpus.findings(analyzer(), file)
+        findings = corpus.findings(runner(), file)
         assert Counter((f.policy, f.resource) for f in findings) == Counter(EXPECTED.get(file, [])), file

@@ -1,10 +1,12 @@
 """azure-baseline: each policy on compliant, non-compliant and unknown inputs, for azure-native and
-classic azure shapes."""
+classic azure shapes, through the test kit."""
 
 import pytest
 
-UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+from policy_host.testing import resource, unknown
+
+UNKNOWN_STRING = unknown("string")
+UNKNOWN_BOOL = unknown("boolean")
 NATIVE_ACCOUNT = "azure-native:storage:StorageAccount"
 CLASSIC_ACCOUNT = "azure:storage/account:Account"
 NATIVE_VM = "azure-native:compute:VirtualMachine"
@@ -146,14 +148,19 @@ CASES = [
 ]
 
 
+def details(found):
+    return [d.message.partition("\n")[2] for d in found]
+
+
 @pytest.mark.parametrize("policy, type_, props, expected, level", CASES)
-def test_policy_verdicts(analyzer, policy, type_, props, expected, level):
-    found = analyzer().analyze(type_, props).of(policy)
+def test_policy_verdicts(runner, policy, type_, props, expected, level):
+    verdict = runner().analyze(resource(type_, props))
     if expected is None:
-        assert found == [], [v.detail for v in found]
+        verdict.assert_no_violation(policy)
     else:
-        assert any(expected in v.detail for v in found), [v.detail for v in found]
-        assert {v.level for v in found} == {level}
+        found = verdict.assert_violation(policy)
+        assert any(expected in text for text in details(found)), details(found)
+        assert {d.level for d in found} == {level}
 
 
 UNKNOWN_CASES = [
@@ -166,48 +173,54 @@ UNKNOWN_CASES = [
 
 
 @pytest.mark.parametrize("policy, type_, props", UNKNOWN_CASES)
-def test_unknown_inputs_are_never_violations(analyzer, policy, type_, props):
-    [d] = analyzer(config={"all": "mandatory"}).analyze(type_, props).of(policy)
+def test_unknown_inputs_are_never_violations(runner, policy, type_, props):
+    [d] = runner({"all": "mandatory"}).analyze(resource(type_, props)).violations_of(policy)
     assert d.level == "advisory"
     assert d.message.startswith(f"can't run policy '{policy}' from policy pack 'azure-baseline@v1.0.0'")
 
 
-def test_windows_vms_are_not_checked_for_ssh(analyzer):
-    windows = {"storageProfile": {"imageReference": {"publisher": "MicrosoftWindowsServer"}}, "osProfile": {}}
-    verdict = analyzer().analyze(NATIVE_VM, windows)
-    assert verdict.not_applicable["azure-vm-linux-ssh-keys-only"] == "Only Linux virtual machines are checked"
+WINDOWS_VM = {"storageProfile": {"imageReference": {"publisher": "MicrosoftWindowsServer"}}, "osProfile": {}}
 
 
-@pytest.mark.parametrize(
-    "policy, type_, before, after",
-    [
-        (
-            "azure-storage-https-only",
-            NATIVE_ACCOUNT,
-            {"enableHttpsTrafficOnly": False},
-            {"enableHttpsTrafficOnly": True},
-        ),
-        (
-            "azure-storage-https-only",
-            CLASSIC_ACCOUNT,
-            {"httpsTrafficOnlyEnabled": False},
-            {"httpsTrafficOnlyEnabled": True},
-        ),
-        (
-            "azure-storage-min-tls",
-            NATIVE_ACCOUNT,
-            {"kind": "StorageV2"},
-            {"kind": "StorageV2", "minimumTlsVersion": "TLS1_2"},
-        ),
-        ("azure-storage-min-tls", CLASSIC_ACCOUNT, {"minTlsVersion": "TLS1_0"}, {"minTlsVersion": "TLS1_2"}),
-    ],
-)
-def test_remediations(analyzer, policy, type_, before, after):
-    harness = analyzer(config={policy: "remediate"})
-    fixed = harness.remediate(type_, before)
-    assert fixed.properties == after
-    assert harness.analyze(type_, fixed.properties).of(policy) == []
-    assert harness.remediate(type_, after).remediations == []
+def test_windows_vms_are_not_checked_for_ssh(runner):
+    verdict = runner().analyze(resource(NATIVE_VM, WINDOWS_VM))
+    verdict.assert_not_applicable(
+        "azure-vm-linux-ssh-keys-only", reason="Only Linux virtual machines are checked"
+    )
+
+
+# (policy, type, inputs before, inputs after the remediation)
+REMEDIATIONS = [
+    (
+        "azure-storage-https-only",
+        NATIVE_ACCOUNT,
+        {"enableHttpsTrafficOnly": False},
+        {"enableHttpsTrafficOnly": True},
+    ),
+    (
+        "azure-storage-https-only",
+        CLASSIC_ACCOUNT,
+        {"httpsTrafficOnlyEnabled": False},
+        {"httpsTrafficOnlyEnabled": True},
+    ),
+    (
+        "azure-storage-min-tls",
+        NATIVE_ACCOUNT,
+        {"kind": "StorageV2"},
+        {"kind": "StorageV2", "minimumTlsVersion": "TLS1_2"},
+    ),
+    ("azure-storage-min-tls", CLASSIC_ACCOUNT, {"minTlsVersion": "TLS1_0"}, {"minTlsVersion": "TLS1_2"}),
+]
+
+
+@pytest.mark.parametrize("policy, type_, before, after", REMEDIATIONS)
+def test_remediations(runner, policy, type_, before, after):
+    pack = runner({policy: "remediate"})
+    fixed = pack.remediate(resource(type_, before))
+    fixed.assert_remediated(policy, **after)
+    assert fixed.after == after
+    pack.analyze(resource(type_, fixed.after)).assert_no_violation(policy)
+    pack.remediate(resource(type_, after)).assert_not_remediated()
 
 
 def test_every_policy_has_review_metadata(pack):

@@ -9,7 +9,7 @@ from collections import Counter
 EXPECTED = {"gcp__storage-bucket_6.67.0_stack.json": [("gcs-public-access-prevention", "tested-resource")]}
 
 
-def test_findings_in_real_exports(analyzer, corpus):
+def test_findings_in_real_exports(runner, corpus):
     for file in corpus.exports():
-        findings = corpus.findings(analyzer(), file)
+        findings = corpus.findings(runner(), file)
         assert Counter((f.policy, f.resource) for f in findings) == Counter(EXPECTED.get(file, [])), file

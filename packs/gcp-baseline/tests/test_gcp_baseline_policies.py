@@ -1,12 +1,14 @@
-"""gcp-baseline: each policy on compliant, non-compliant and unknown inputs."""
+"""gcp-baseline: each policy on compliant, non-compliant and unknown inputs, through the test kit."""
 
 import json
 
 import pytest
 
-UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
-UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2"
+from policy_host.testing import resource, unknown
+
+UNKNOWN_STRING = unknown("string")
+UNKNOWN_BOOL = unknown("boolean")
+UNKNOWN_ARRAY = unknown("array")
 BUCKET = "gcp:storage/bucket:Bucket"
 INSTANCE = "gcp:compute/instance:Instance"
 SQL = "gcp:sql/databaseInstance:DatabaseInstance"
@@ -97,14 +99,19 @@ CASES = [
 ]
 
 
+def details(found):
+    return [d.message.partition("\n")[2] for d in found]
+
+
 @pytest.mark.parametrize("policy, type_, props, expected, level", CASES)
-def test_policy_verdicts(analyzer, policy, type_, props, expected, level):
-    found = analyzer().analyze(type_, props).of(policy)
+def test_policy_verdicts(runner, policy, type_, props, expected, level):
+    verdict = runner().analyze(resource(type_, props))
     if expected is None:
-        assert found == [], [v.detail for v in found]
+        verdict.assert_no_violation(policy)
     else:
-        assert any(expected in v.detail for v in found), [v.detail for v in found]
-        assert {v.level for v in found} == {level}
+        found = verdict.assert_violation(policy)
+        assert any(expected in text for text in details(found)), details(found)
+        assert {d.level for d in found} == {level}
 
 
 UNKNOWN_CASES = [
@@ -117,8 +124,8 @@ UNKNOWN_CASES = [
 
 
 @pytest.mark.parametrize("policy, type_, props", UNKNOWN_CASES)
-def test_unknown_inputs_are_never_violations(analyzer, policy, type_, props):
-    [d] = analyzer(config={"all": "mandatory"}).analyze(type_, props).of(policy)
+def test_unknown_inputs_are_never_violations(runner, policy, type_, props):
+    [d] = runner({"all": "mandatory"}).analyze(resource(type_, props)).violations_of(policy)
     assert d.level == "advisory"
     assert d.message.startswith(f"can't run policy '{policy}' from policy pack 'gcp-baseline@v1.0.0'")
 

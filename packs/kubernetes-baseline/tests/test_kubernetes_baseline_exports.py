@@ -25,9 +25,9 @@ EXPECTED = {
 }
 
 
-def test_findings_in_real_exports(analyzer, corpus):
+def test_findings_in_real_exports(runner, corpus):
     # every export is scanned; those not listed must produce no finding
     for file in corpus.exports():
-        findings = corpus.findings(analyzer(), file)
+        findings = corpus.findings(runner(), file)
         assert Counter((f.policy, f.resource) for f in findings) == Counter(EXPECTED.get(file, [])), file
         assert {f.level for f in findings} <= {"advisory"}

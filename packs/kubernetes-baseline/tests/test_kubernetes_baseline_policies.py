@@ -1,10 +1,12 @@
 """kubernetes-baseline: each policy on compliant, non-compliant and unknown inputs, for every place a
-workload kind keeps its pod template."""
+workload kind keeps its pod template, through the test kit."""
 
 import pytest
 
-UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+from policy_host.testing import resource, unknown
+
+UNKNOWN_STRING = unknown("string")
+UNKNOWN_BOOL = unknown("boolean")
 
 GOOD_CONTAINER = {
     "name": "app",
@@ -39,6 +41,10 @@ WRAPPERS = [
 
 def with_container(**changes):
     return {"containers": [{**GOOD_CONTAINER, **changes}]}
+
+
+def details(found):
+    return [d.message.partition("\n")[2] for d in found]
 
 
 # (policy, pod spec, expected detail fragment or None, level)
@@ -106,13 +112,14 @@ WORKLOAD_CASES = [
 
 @pytest.mark.parametrize("type_, wrap", WRAPPERS, ids=[w[0].rsplit(":", 1)[-1] for w in WRAPPERS])
 @pytest.mark.parametrize("policy, spec, expected, level", WORKLOAD_CASES)
-def test_workload_policies_on_every_pod_template(analyzer, type_, wrap, policy, spec, expected, level):
-    found = analyzer().analyze(type_, wrap(spec)).of(policy)
+def test_workload_policies_on_every_pod_template(runner, type_, wrap, policy, spec, expected, level):
+    verdict = runner().analyze(resource(type_, wrap(spec)))
     if expected is None:
-        assert found == [], [v.detail for v in found]
+        verdict.assert_no_violation(policy)
     else:
-        assert any(expected in v.detail for v in found), [v.detail for v in found]
-        assert {v.level for v in found} == {level}
+        found = verdict.assert_violation(policy)
+        assert any(expected in text for text in details(found)), details(found)
+        assert {d.level for d in found} == {level}
 
 
 UNKNOWN_CASES = [
@@ -129,11 +136,11 @@ UNKNOWN_CASES = [
 
 
 @pytest.mark.parametrize("policy, spec", UNKNOWN_CASES)
-def test_unknown_inputs_are_never_violations(analyzer, policy, spec):
+def test_unknown_inputs_are_never_violations(runner, policy, spec):
     [diagnostic] = (
-        analyzer(config={"all": "mandatory"})
-        .analyze("kubernetes:apps/v1:Deployment", deployment(spec))
-        .of(policy)
+        runner({"all": "mandatory"})
+        .analyze(resource("kubernetes:apps/v1:Deployment", deployment(spec)))
+        .violations_of(policy)
     )
     assert diagnostic.level == "advisory"
     assert diagnostic.message.startswith(
@@ -149,81 +156,91 @@ def test_image_tag_parsing(pack):
     assert pack.image_tag("nginx@sha256:abc") == "@digest"
 
 
-def test_allowed_host_paths_are_configurable(analyzer):
+def test_allowed_host_paths_are_configurable(runner):
     spec = {**GOOD_SPEC, "volumes": [{"name": "logs", "hostPath": {"path": "/var/log/pods"}}]}
     policy = "k8s-no-host-path-volumes"
-    assert analyzer().analyze("kubernetes:core/v1:Pod", pod(spec)).of(policy) != []
-    relaxed = analyzer(config={policy: {"allowedPathPrefixes": ["/var/log"]}})
-    assert relaxed.analyze("kubernetes:core/v1:Pod", pod(spec)).of(policy) == []
+    runner().analyze(resource("kubernetes:core/v1:Pod", pod(spec))).assert_violation(policy)
+    relaxed = runner({policy: {"allowedPathPrefixes": ["/var/log"]}})
+    relaxed.analyze(resource("kubernetes:core/v1:Pod", pod(spec))).assert_no_violation(policy)
 
 
-def test_required_limits_are_configurable(analyzer):
+def test_required_limits_are_configurable(runner):
     spec = with_container(resources={"limits": {"memory": "1Gi"}})
-    relaxed = analyzer(config={"k8s-resource-limits": {"requiredLimits": ["memory"]}})
-    assert relaxed.analyze("kubernetes:core/v1:Pod", pod(spec)).of("k8s-resource-limits") == []
+    relaxed = runner({"k8s-resource-limits": {"requiredLimits": ["memory"]}})
+    relaxed.analyze(resource("kubernetes:core/v1:Pod", pod(spec))).assert_no_violation("k8s-resource-limits")
 
 
-def test_other_kinds_are_not_applicable(analyzer):
-    verdict = analyzer().analyze("kubernetes:core/v1:ConfigMap", {"data": {"a": "b"}})
-    assert verdict.violations == []
-    assert verdict.not_applicable["k8s-no-privileged-containers"].startswith(
-        "Policy only applies to resources of type"
-    )
+def test_other_kinds_are_not_applicable(runner):
+    verdict = runner().analyze(resource("kubernetes:core/v1:ConfigMap", {"data": {"a": "b"}}))
+    verdict.assert_no_violation()
+    [reason] = [n.reason for n in verdict.not_applicable if n.policy_name == "k8s-no-privileged-containers"]
+    assert reason.startswith("Policy only applies to resources of type")
 
 
 SERVICE = "kubernetes:core/v1:Service"
 
 
-@pytest.mark.parametrize(
-    "spec, annotations, violates",
-    [
-        ({"type": "ClusterIP"}, {}, False),
-        ({"type": "LoadBalancer"}, {}, True),
-        (
-            {"type": "LoadBalancer"},
-            {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"},
-            False,
-        ),
-        (
-            {"type": "LoadBalancer"},
-            {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"},
-            True,
-        ),
-        ({"type": "LoadBalancer"}, {"networking.gke.io/load-balancer-type": "Internal"}, False),
-    ],
-)
-def test_load_balancer_services(analyzer, spec, annotations, violates):
-    props = {
+# (service spec, annotations, whether k8s-no-public-load-balancers reports it)
+SERVICE_CASES = [
+    ({"type": "ClusterIP"}, {}, False),
+    ({"type": "LoadBalancer"}, {}, True),
+    (
+        {"type": "LoadBalancer"},
+        {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"},
+        False,
+    ),
+    (
+        {"type": "LoadBalancer"},
+        {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"},
+        True,
+    ),
+    ({"type": "LoadBalancer"}, {"networking.gke.io/load-balancer-type": "Internal"}, False),
+]
+
+
+def service(spec, annotations):
+    return {
         "metadata": {"name": "web", "annotations": annotations},
         "spec": {**spec, "ports": [{"port": 80}]},
     }
-    found = analyzer().analyze(SERVICE, props).of("k8s-no-public-load-balancers")
+
+
+@pytest.mark.parametrize("spec, annotations, violates", SERVICE_CASES)
+def test_load_balancer_services(runner, spec, annotations, violates):
+    found = (
+        runner()
+        .analyze(resource(SERVICE, service(spec, annotations)))
+        .violations_of("k8s-no-public-load-balancers")
+    )
     assert bool(found) is violates
 
 
-def test_load_balancer_unknown_type_is_not_a_violation(analyzer):
-    [d] = analyzer().analyze(SERVICE, {"spec": {"type": UNKNOWN_STRING}}).of("k8s-no-public-load-balancers")
+def test_load_balancer_unknown_type_is_not_a_violation(runner):
+    verdict = runner().analyze(resource(SERVICE, {"spec": {"type": UNKNOWN_STRING}}))
+    [d] = verdict.violations_of("k8s-no-public-load-balancers")
     assert d.message.startswith("can't run policy")
 
 
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 
 
-@pytest.mark.parametrize(
-    "props, violates",
-    [
-        ({"provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3", "encrypted": "true"}}, False),
-        ({"provisioner": "kubernetes.io/aws-ebs", "parameters": {"type": "io1"}}, True),
-    ],
-)
-def test_ebs_storage_classes(analyzer, props, violates):
-    found = analyzer().analyze(STORAGE_CLASS, props).of("k8s-ebs-storage-class-encrypted")
+STORAGE_CLASS_CASES = [
+    ({"provisioner": "ebs.csi.aws.com", "parameters": {"type": "gp3", "encrypted": "true"}}, False),
+    ({"provisioner": "kubernetes.io/aws-ebs", "parameters": {"type": "io1"}}, True),
+]
+
+
+@pytest.mark.parametrize("props, violates", STORAGE_CLASS_CASES)
+def test_ebs_storage_classes(runner, props, violates):
+    found = runner().analyze(resource(STORAGE_CLASS, props)).violations_of("k8s-ebs-storage-class-encrypted")
     assert bool(found) is violates
 
 
-def test_non_ebs_storage_classes_are_not_applicable(analyzer):
-    verdict = analyzer().analyze(STORAGE_CLASS, {"provisioner": "pd.csi.storage.gke.io"})
-    assert verdict.not_applicable["k8s-ebs-storage-class-encrypted"] == "Only EBS storage classes are checked"
+def test_non_ebs_storage_classes_are_not_applicable(runner):
+    verdict = runner().analyze(resource(STORAGE_CLASS, {"provisioner": "pd.csi.storage.gke.io"}))
+    verdict.assert_not_applicable(
+        "k8s-ebs-storage-class-encrypted", reason="Only EBS storage classes are checked"
+    )
 
 
 def test_every_policy_has_review_metadata(pack):

@@ -104,15 +104,15 @@ EXPECTED = {
 }
 
 
-def test_findings_in_real_exports(analyzer, corpus):
+def test_findings_in_real_exports(runner, corpus):
     for file in corpus.exports():
-        findings = corpus.findings(analyzer(), file)
+        findings = corpus.findings(runner(), file)
         tags = Counter(f.type for f in findings if f.policy == "required-tags")
         assert tags == Counter(EXPECTED.get(file, {})), file
         labels = [f.resource for f in findings if f.policy == "required-labels"]
         assert labels == (["tested-resource"] if file.startswith("gcp__") else []), file
 
 
-def test_migrated_stacks_miss_only_the_environment_tag(analyzer, corpus):
-    findings = corpus.findings(analyzer(), "tfmigrate__dns-to-db-flat-state-2026-04-08.pulumi-state.json")
+def test_migrated_stacks_miss_only_the_environment_tag(runner, corpus):
+    findings = corpus.findings(runner(), "tfmigrate__dns-to-db-flat-state-2026-04-08.pulumi-state.json")
     assert {f.detail for f in findings} == {"Missing required tag(s): Environment."}
