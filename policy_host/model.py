@@ -259,3 +259,81 @@ class PackInfo:
             if p.name == name:
                 return p
         return None
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation runs: what an analyze run or an audit evaluation hands to findings
+# --------------------------------------------------------------------------------------------
+
+
+class EntityType(enum.StrEnum):
+    STACK = "stack"
+    ACCOUNT = "account"
+
+
+class RunKind(enum.StrEnum):
+    PREVENTATIVE = "preventative"
+    AUDIT = "audit"
+
+
+@dataclass(frozen=True)
+class EvaluatedResource:
+    """A resource that was judged in a run. ``managed_by`` is ``org/project/stack`` or "" (unmanaged)."""
+
+    urn: str
+    type: str
+    name: str
+    cloud_id: str = ""
+    managed_by: str = ""
+    managed_urn: str = ""
+    version: str = ""  # audit: the discovered resource's version; preventative: the stack version
+
+
+@dataclass(frozen=True)
+class EvaluatedPolicy:
+    """A policy that was enabled in a run (its level is the resolved one; never DISABLED here)."""
+
+    pack_name: str
+    pack_version: str
+    policy_name: str
+    policy_type: PolicyType
+    level: EnforcementLevel
+    severity: Severity = Severity.UNSPECIFIED
+    group: str = ""  # the policy group the pack came from ("" when run from a local directory)
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """A non-passing result: a violation, an error, or not-applicable. Passes are implied: every
+    (resource, enabled resource policy) pair without a row passed; stack policies use ``resource_urn`` ""
+    when not attributed to a resource."""
+
+    resource_urn: str
+    pack_name: str
+    pack_version: str
+    policy_name: str
+    outcome: Outcome  # FAIL, ERROR or NOT_APPLICABLE
+    level: EnforcementLevel
+    severity: Severity = Severity.UNSPECIFIED
+    message: str = ""
+    exemption_id: str | None = None
+    exemption_reason: str | None = None
+    # audit of a "remediate" policy: the proposed fix (never applied), as wire-form before/after inputs
+    proposed_before: dict[str, Any] | None = None
+    proposed_after: dict[str, Any] | None = None
+
+
+@dataclass
+class EvaluationRun:
+    """Everything one evaluation of one entity produced; findings turn runs into issues and posture."""
+
+    entity_type: EntityType
+    entity: str  # "org/project/stack" or an account name such as "prod/us-east-1"
+    kind: RunKind
+    started_at: Any  # datetime (UTC)
+    finished_at: Any  # datetime (UTC)
+    resources: list[EvaluatedResource] = field(default_factory=list)
+    policies: list[EvaluatedPolicy] = field(default_factory=list)
+    results: list[PolicyResult] = field(default_factory=list)
+    source: str = ""  # e.g. "scan 42", "analyze state.json"
+    errors: list[str] = field(default_factory=list)  # run-level errors (a pack failed to load, ...)
