@@ -108,6 +108,7 @@ def groups_loader(stack: StackContext) -> tuple[list[PreparedPack], PackInfo, An
     from ..groups import resolve_stack
     from ..store import open_store
     from .groups import ExemptionMarker, info_from_state, load_resolved
+    from .recording import Decorators, RunRecorder
 
     if not stack.project or not stack.stack:
         raise PolicyHostError(
@@ -130,7 +131,11 @@ def groups_loader(stack: StackContext) -> tuple[list[PreparedPack], PackInfo, An
         ", ".join(f"{p.name}@{p.version}" for p in packs) or "no packs"
     )
     log.info("%s", description)
-    return packs, info_from_state(packs, name, version, description), ExemptionMarker(resolved)
+    # Exemptions mark verdicts first; the recorder then keeps the run for findings (kind preventative).
+    hooks = Decorators(
+        ExemptionMarker(resolved), RunRecorder(stack, packs, {p.name: p.group for p in resolved.packs})
+    )
+    return packs, info_from_state(packs, name, version, description), hooks
 
 
 def build_servicer(pack_dir: str | Path, stack: StackContext | None = None, **kwargs) -> AnalyzerServicer:

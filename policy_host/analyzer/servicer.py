@@ -163,7 +163,13 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             pack.configure(per_pack[pack.name])
         return empty_pb2.Empty()
 
+    def _finish_run(self) -> None:
+        finish = getattr(self.decorate, "finish", None)
+        if finish is not None:
+            finish()
+
     def Cancel(self, request: Any, context: Any) -> Any:
+        self._finish_run()  # a run that stopped before AnalyzeStack is still recorded
         if self.on_cancel is not None:
             self.on_cancel()
         return empty_pb2.Empty()
@@ -227,6 +233,7 @@ class AnalyzerServicer(proto.AnalyzerServicer):
                 merged.not_applicable.extend(r.not_applicable)
             if self.decorate is not None:
                 self.decorate("AnalyzeStack", resources, merged)
+                self._finish_run()  # AnalyzeStack ends a preview or update
             return convert.analyze_result_to_proto(merged)
         except InputError as e:
             return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"AnalyzeStack: {e}")
