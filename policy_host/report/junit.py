@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from ..engine.results import ANALYZE, ANALYZE_STACK, RunResult, Violation
 from ..sources.urn import urn_name, urn_type
+from .shared import junit_text, new_counts, set_counts
 
 
 def render_junit(result: RunResult) -> str:
@@ -24,10 +25,10 @@ def render_junit(result: RunResult) -> str:
         violations[key].append(v)
     not_applicable = {(n.pack_name, n.policy_name, n.urn, n.phase): n.reason for n in result.not_applicable}
 
-    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    totals = new_counts()
     for pack in result.packs:
         suite = ET.SubElement(root, "testsuite", name=f"{pack.name}@v{pack.version}")
-        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        counts = new_counts()
         for summary in result.summaries:
             if summary.pack_name != pack.name or summary.phase not in (ANALYZE, ANALYZE_STACK):
                 continue
@@ -77,7 +78,7 @@ def render_junit(result: RunResult) -> str:
                     reason = not_applicable.get((pack.name, policy, summary.urn, summary.phase), "")
                     ET.SubElement(case, "skipped", message=f"not applicable{': ' + reason if reason else ''}")
                     counts["skipped"] += 1
-        _set_counts(suite, counts)
+        set_counts(suite, counts)
         for k in totals:
             totals[k] += counts[k]
 
@@ -86,14 +87,8 @@ def render_junit(result: RunResult) -> str:
         case = ET.SubElement(suite, "testcase", classname="policy-host", name="run")
         error = ET.SubElement(case, "error", message=result.errors[0], type="error")
         error.text = "\n".join(result.errors)
-        _set_counts(suite, {"tests": 1, "failures": 0, "errors": 1, "skipped": 0})
+        set_counts(suite, {"tests": 1, "failures": 0, "errors": 1, "skipped": 0})
         totals["tests"] += 1
         totals["errors"] += 1
-    _set_counts(root, totals)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def _set_counts(element: ET.Element, counts: dict[str, int]) -> None:
-    for key, value in counts.items():
-        element.set(key, str(value))
+    set_counts(root, totals)
+    return junit_text(root)

@@ -14,28 +14,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from typing import Any
 
 from ..engine.results import RunResult
-from ..model import EnforcementLevel, PolicyInfo, Severity
-
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-SECURITY_SEVERITY = {
-    Severity.CRITICAL: "9.5",
-    Severity.HIGH: "8.0",
-    Severity.MEDIUM: "5.5",
-    Severity.LOW: "2.0",
-}
-_LEVELS = {
-    EnforcementLevel.MANDATORY: "error",
-    EnforcementLevel.REMEDIATE: "error",
-    EnforcementLevel.ADVISORY: "warning",
-    EnforcementLevel.DISABLED: "none",
-}
-INFORMATION_URI = "https://github.com/pulumi/pulumi-policy"
+from ..model import Severity
+from .shared import SARIF_LEVELS, fingerprint, sarif_log, sarif_rule, sarif_text
 
 
 def build_sarif(result: RunResult, *, tool_version: str = "0.0.0", source: str = "") -> dict[str, Any]:
@@ -47,7 +31,7 @@ def build_sarif(result: RunResult, *, tool_version: str = "0.0.0", source: str =
             rule_id = f"{pack.name}/{policy.name}"
             if rule_id not in index:
                 index[rule_id] = len(rules)
-                rules.append(_rule(rule_id, pack.name, pack.version, policy))
+                rules.append(sarif_rule(rule_id, pack.name, pack.version, policy))
 
     artifact = _artifact_uri(source)
     results = []
@@ -76,10 +60,10 @@ def build_sarif(result: RunResult, *, tool_version: str = "0.0.0", source: str =
         entry: dict[str, Any] = {
             "ruleId": rule_id,
             "ruleIndex": index[rule_id],
-            "level": _LEVELS.get(diag.level, "warning"),
+            "level": SARIF_LEVELS.get(diag.level, "warning"),
             "message": {"text": diag.message or diag.description or diag.policy_name},
             "locations": [location],
-            "partialFingerprints": {"policyHostViolation/v1": _fingerprint(rule_id, diag.urn, diag.message)},
+            "partialFingerprints": {"policyHostViolation/v1": fingerprint(rule_id, diag.urn, diag.message)},
             "properties": {
                 "enforcementLevel": diag.level.value,
                 "phase": violation.phase,
@@ -91,79 +75,17 @@ def build_sarif(result: RunResult, *, tool_version: str = "0.0.0", source: str =
             entry["properties"]["severity"] = diag.severity.value
         results.append(entry)
 
-    invocation: dict[str, Any] = {"executionSuccessful": not result.errors}
-    if result.errors:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": error}} for error in result.errors
-        ]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "policy-host",
-                        "version": tool_version,
-                        "semanticVersion": tool_version,
-                        "informationUri": INFORMATION_URI,
-                        "rules": rules,
-                    }
-                },
-                "automationDetails": {"id": "policy-host/analyze/"},
-                "invocations": [invocation],
-                "results": results,
-            }
-        ],
-    }
+    return sarif_log(
+        tool_version=tool_version,
+        rules=rules,
+        results=results,
+        automation_id="policy-host/analyze/",
+        errors=list(result.errors),
+    )
 
 
 def render_sarif(result: RunResult, **context: Any) -> str:
-    return json.dumps(build_sarif(result, **context), indent=2, ensure_ascii=False) + "\n"
-
-
-def _rule(rule_id: str, pack: str, version: str, policy: PolicyInfo) -> dict[str, Any]:
-    description = policy.description or policy.name
-    help_text = policy.remediation_steps or description
-    properties: dict[str, Any] = {
-        "pack": pack,
-        "packVersion": version,
-        "policyType": policy.policy_type.value,
-    }
-    tags = list(policy.tags)
-    if policy.severity in SECURITY_SEVERITY:
-        properties["security-severity"] = SECURITY_SEVERITY[policy.severity]
-        if "security" not in tags:
-            tags.append("security")
-    if tags:
-        properties["tags"] = tags
-    if policy.framework is not None and policy.framework.name:
-        properties["framework"] = {
-            k: v
-            for k, v in (
-                ("name", policy.framework.name),
-                ("version", policy.framework.version),
-                ("reference", policy.framework.reference),
-                ("specification", policy.framework.specification),
-            )
-            if v
-        }
-    rule: dict[str, Any] = {
-        "id": rule_id,
-        "name": policy.display_name or policy.name,
-        "shortDescription": {"text": _first_line(description)},
-        "fullDescription": {"text": description},
-        "help": {"text": help_text, "markdown": help_text},
-        "defaultConfiguration": {"level": _LEVELS.get(policy.enforcement_level, "warning")},
-        "properties": properties,
-    }
-    if policy.url:
-        rule["helpUri"] = policy.url
-    return rule
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text
+    return sarif_text(build_sarif(result, **context))
 
 
 def _artifact_uri(source: str) -> str:
@@ -177,7 +99,3 @@ def _artifact_uri(source: str) -> str:
         return absolute
     path = absolute if relative.startswith("..") else relative
     return path.replace(os.sep, "/")
-
-
-def _fingerprint(rule_id: str, urn: str, message: str) -> str:
-    return hashlib.sha256(f"{rule_id}\0{urn}\0{message}".encode()).hexdigest()

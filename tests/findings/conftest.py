@@ -1,0 +1,3 @@
+"""Store-backed fixtures (SQLite and PostgreSQL)."""
+
+from tests._storekit import pg_database, sqlite_store, store, store_url  # noqa: F401
