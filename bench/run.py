@@ -20,7 +20,7 @@ import grpc
 
 from policy_host.errors import PolicyHostError
 
-from . import analyzer, discovery_suite, hotspots
+from . import analyzer, audit_suite, discovery_suite, findings, hotspots
 from .report import command_line, load_average, progress, render
 from .results import BenchConfig, Suite, SuiteResult
 
@@ -29,6 +29,8 @@ SUITES: list[tuple[str, Suite]] = [
     ("analyzer", analyzer.suite),
     ("hotspots", hotspots.suite),
     ("discovery", discovery_suite.suite),
+    ("audit", audit_suite.suite),
+    ("findings", findings.suite),
 ]
 
 DEFAULT_OUT = Path(__file__).with_name("RESULTS.md")

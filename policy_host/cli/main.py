@@ -22,7 +22,13 @@ COMMANDS: dict[str, str] = {
     "wrap": "policy_host.cli.wrap:wrap",
     "test": "policy_host.cli.test:test",
     "fixture": "policy_host.cli.fixture:fixture",
+    "issue": "policy_host.cli.issue:issue",
+    "compliance": "policy_host.cli.compliance:compliance",
+    "report": "policy_host.cli.report:report",
     "new": "policy_host.cli.new:new",
+    "account": "policy_host.cli.account:account",
+    "audit": "policy_host.cli.audit:audit",
+    "resource": "policy_host.cli.resource:resource",
 }
 
 

@@ -9,6 +9,7 @@ of ``BEGIN IMMEDIATE``; the loser then finds the schema current and does nothing
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, text
@@ -16,8 +17,12 @@ from sqlalchemy import Connection, Engine, inspect, text
 from .engine import WRITE_OPTION
 
 # The head revisions under migrations/versions/ (a test checks them against Alembic's own view);
-# comparing against this constant keeps Alembic out of every start-up. Add a branch's head here.
-HEAD_REVISIONS = frozenset({"0001"})
+# comparing against this constant keeps Alembic out of every start-up. Add a branch's head here; "0001"
+# stops being a head once a branch revises it (Alembic records only heads in alembic_version).
+HEAD_REVISIONS = frozenset({"0002_audit", "0002_findings"})
+# Modules of features whose ORM models share the store's Base (each with its own migration branch).
+# Imported when a store is checked or migrated, so that Base.metadata describes every migrated table.
+FEATURE_MODELS = ("policy_host.audit.models", "policy_host.findings.models")
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _PG_LOCK_KEY = 0x706F6C6879  # "polhy": any fixed 64-bit key private to this application
 
@@ -29,7 +34,14 @@ def current_revisions(conn: Connection) -> frozenset[str]:
     return frozenset(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
+def load_feature_models() -> None:
+    """Import every feature's models (cheap: table declarations only)."""
+    for name in FEATURE_MODELS:
+        importlib.import_module(name)
+
+
 def is_current(engine: Engine) -> bool:
+    load_feature_models()
     with engine.connect() as conn:
         return current_revisions(conn) == HEAD_REVISIONS
 
