@@ -15,8 +15,9 @@ import click
 from .. import __version__
 from ..engine import PackSpec, RunOptions, RunResult, run
 from ..engine.launch import DEFAULT_PORT_TIMEOUT, OutputLine
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..packs.config import parse_config_file
+from ..report.output import write_output
 from ..sources.stack_export import StackState, load_diy_stack, load_state_file, write_remediated_export
 
 FORMATS = ("text", "json", "sarif", "junit")
@@ -166,12 +167,8 @@ def _render(result: RunResult, fmt: str, state: StackState) -> str:
 def _write(text: str, output: str | None) -> None:
     if output is None:
         click.echo(text, nl=False)
-        return
-    try:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
-    except OSError as e:
-        raise InputError(f"{output}: cannot write report: {e.strerror or e}") from None
+    else:
+        write_output(output, text)
 
 
 def _echo_plugin_output(line: OutputLine) -> None:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from ..errors import PluginError
 from ..model import StackContext
+from ..packs.loader import pack_environment
 from ..packs.project import read_project
 
 #: Our own limit on waiting for the port line (the engine waits forever).
@@ -76,18 +77,8 @@ class LaunchSpec:
 
 
 def stack_env(stack: StackContext) -> dict[str, str]:
-    """The ``PULUMI_*`` variables the engine gives a pack in language-host mode, each only if non-empty."""
-    env = {}
-    if stack.organization:
-        env["PULUMI_ORGANIZATION"] = stack.organization
-    if stack.project:
-        env["PULUMI_PROJECT"] = stack.project
-    if stack.stack:
-        env["PULUMI_STACK"] = stack.stack
-    env["PULUMI_DRY_RUN"] = "true" if stack.dry_run else "false"
-    if stack.config:
-        env["PULUMI_CONFIG"] = json.dumps(stack.config, separators=(",", ":"))
-    return env
+    """The ``PULUMI_*`` variables the engine gives a pack in language-host mode."""
+    return pack_environment(stack)
 
 
 def resolve_python(pack_dir: str | os.PathLike[str]) -> tuple[str, Path | None]:

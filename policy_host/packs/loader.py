@@ -72,7 +72,9 @@ class LoadedPack:
 
 
 def pack_environment(stack: StackContext | None) -> dict[str, str]:
-    """The PULUMI_* variables the engine sets for a pack (each only when non-empty), engine-protocol §5.3."""
+    """The PULUMI_* variables the engine gives a pack (engine-protocol.md §5.3): organization, project,
+    stack and config only when non-empty, PULUMI_DRY_RUN always ("true"/"false"), config as compact JSON
+    (Go's json.Marshal)."""
     if stack is None:
         return {}
     import json
@@ -84,10 +86,9 @@ def pack_environment(stack: StackContext | None) -> dict[str, str]:
         env["PULUMI_PROJECT"] = stack.project
     if stack.stack:
         env["PULUMI_STACK"] = stack.stack
-    if stack.project or stack.stack:
-        env["PULUMI_DRY_RUN"] = "true" if stack.dry_run else "false"
+    env["PULUMI_DRY_RUN"] = "true" if stack.dry_run else "false"
     if stack.config:
-        env["PULUMI_CONFIG"] = json.dumps(stack.config)
+        env["PULUMI_CONFIG"] = json.dumps(stack.config, separators=(",", ":"))
     return env
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -382,3 +383,17 @@ def test_junit_errors_make_an_error_case(errors):
     (case,) = root.iter("testcase")
     assert case.find("error").get("message") == errors[0]
     assert root.get("errors") == "1"
+
+
+def test_sarif_validates_against_the_official_schema():
+    import jsonschema
+
+    schema_file = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    with_results = json.loads(json.dumps(build_sarif(sample(), tool_version="0.1.0", source="state.json")))
+    assert with_results["runs"][0]["results"]  # the validated log really has results and rules
+    assert with_results["runs"][0]["tool"]["driver"]["rules"]
+    failed = json.loads(json.dumps(build_sarif(RunResult(errors=["failed to run policy: boom"]))))
+    for log in (with_results, failed):
+        assert [e.message for e in validator.iter_errors(log)] == []

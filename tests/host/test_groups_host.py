@@ -178,6 +178,22 @@ def test_language_host_mode_serves_the_resolved_groups(groups_store):
     check_run(result)
 
 
+def test_a_preview_is_recorded_as_preventative_issues(groups_store):
+    wrapper = write_wrapper(groups_store / "wrapper", [], from_store=True)
+    check_run(run([PackSpec(str(wrapper))], BUCKETS, BUCKETS, RunOptions(stack=STACK)))
+    issues = json.loads(cli("issue", "ls", "--entity", "acme/web/dev", "--all", "--json"))
+    rows = issues if isinstance(issues, list) else issues["issues"]
+    got = sorted(
+        (i["kind"], i["status"], i["policyPack"], i["policyName"], i["resourceName"], i["policyGroupName"])
+        for i in rows
+    )
+    assert got == [
+        ("preventative", "exempted", "s3", "no-public-acl", "legacy-logs", "web-team"),
+        ("preventative", "open", "s3", "no-public-acl", "site", "web-team"),
+        ("preventative", "open", "tags", "needs-owner", "legacy-logs", "all-web"),
+    ]
+
+
 def test_executable_mode_resolves_at_configure_stack(groups_store):
     exe = write_executable(groups_store / "bin" / "analyzer", [], from_store=True)
     result = run([PackSpec(str(exe))], BUCKETS, BUCKETS, RunOptions(stack=STACK))
