@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from ..evaluate import enabled_policies
 from ..model import (
     AnalyzeResult,
     EnforcementLevel,
     EntityType,
-    EvaluatedPolicy,
     EvaluatedResource,
     EvaluationRun,
     Outcome,
@@ -94,23 +94,7 @@ class RunRecorder:
                 )
 
     def build_run(self) -> EvaluationRun:
-        policies = []
-        for pack in self.packs:
-            for p in pack.info.policies:
-                level = pack.state.levels.get(p.name, p.enforcement_level)
-                if level is EnforcementLevel.DISABLED:
-                    continue
-                policies.append(
-                    EvaluatedPolicy(
-                        pack_name=pack.name,
-                        pack_version=pack.version,
-                        policy_name=p.name,
-                        policy_type=p.policy_type,
-                        level=level,
-                        severity=p.severity,
-                        group=self.groups.get(pack.name, ""),
-                    )
-                )
+        policies = [p for pack in self.packs for p in enabled_policies(pack, self.groups.get(pack.name, ""))]
         return EvaluationRun(
             entity_type=EntityType.STACK,
             entity=self.entity,

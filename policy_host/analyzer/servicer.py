@@ -176,7 +176,9 @@ class AnalyzerServicer(proto.AnalyzerServicer):
 
     # -- evaluation --------------------------------------------------------------------------------
 
-    def Analyze(self, request: Any, context: Any) -> Any:
+    def _evaluation(self, context: Any, subject: str, body: Callable[[], Any]) -> Any:
+        """The frame every evaluation RPC shares: packs must be loaded; a bad request is INVALID_ARGUMENT
+        naming ``subject``; an isolated pack's failure is INTERNAL. The server keeps serving."""
         if self._info is None:
             return _abort(
                 context,
@@ -184,13 +186,21 @@ class AnalyzerServicer(proto.AnalyzerServicer):
                 "policy-host: no packs yet (send ConfigureStack first)",
             )
         try:
-            # Properties are decoded once, straight from the Struct into what validators see; the plain
-            # dict form is built only when something else needs it (exemptions, isolated packs).
-            needs_plain = self.decorate is not None or not all(
-                isinstance(p, PreparedPack) for p in self.packs
-            )
-            resource = convert.resource_from_analyze_request(request, with_properties=needs_plain)
-            view = _once(lambda: validation_view_from_struct(request.properties))
+            return body()
+        except InputError as e:
+            return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"{subject}: {e}")
+        except RpcFailure as e:
+            return _abort(context, grpc.StatusCode.INTERNAL, f"isolated pack: {e.engine_text()}")
+
+    def _needs_plain_properties(self) -> bool:
+        # Validators get properties decoded straight from the Struct; the plain dict form is built only
+        # when something else reads it (exemption matching, isolated packs).
+        return self.decorate is not None or not all(isinstance(p, PreparedPack) for p in self.packs)
+
+    def Analyze(self, request: Any, context: Any) -> Any:
+        def body() -> Any:
+            resource = convert.resource_from_analyze_request(request, self._needs_plain_properties())
+            view = _once(lambda: validation_view_from_struct(request.properties))  # one view, all packs
             merged = AnalyzeResult()
             for pack in self.packs:
                 r = _analyze(pack, resource, self.ctx, view)
@@ -199,25 +209,15 @@ class AnalyzerServicer(proto.AnalyzerServicer):
             if self.decorate is not None:
                 self.decorate("Analyze", resource, merged)
             return convert.analyze_result_to_proto(merged)
-        except InputError as e:
-            return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"resource {request.urn}: {e}")
-        except RpcFailure as e:
-            return _abort(context, grpc.StatusCode.INTERNAL, f"isolated pack: {e.engine_text()}")
+
+        return self._evaluation(context, f"resource {request.urn}", body)
 
     def AnalyzeStack(self, request: Any, context: Any) -> Any:
-        if self._info is None:
-            return _abort(
-                context,
-                grpc.StatusCode.FAILED_PRECONDITION,
-                "policy-host: no packs yet (send ConfigureStack first)",
-            )
-        try:
-            needs_plain = self.decorate is not None or not all(
-                isinstance(p, PreparedPack) for p in self.packs
-            )
+        def body() -> Any:
+            plain = self._needs_plain_properties()
             providers: dict[str, Any] = {}
             resources = [
-                convert.resource_from_analyzer_resource(r, needs_plain, providers) for r in request.resources
+                convert.resource_from_analyzer_resource(r, plain, providers) for r in request.resources
             ]
             # One PolicyResource graph for all packs, built only if a stack policy runs, with each
             # resource's outputs decoded lazily straight from its Struct.
@@ -235,22 +235,14 @@ class AnalyzerServicer(proto.AnalyzerServicer):
                 self.decorate("AnalyzeStack", resources, merged)
                 self._finish_run()  # AnalyzeStack ends a preview or update
             return convert.analyze_result_to_proto(merged)
-        except InputError as e:
-            return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"AnalyzeStack: {e}")
-        except RpcFailure as e:
-            return _abort(context, grpc.StatusCode.INTERNAL, f"isolated pack: {e.engine_text()}")
+
+        return self._evaluation(context, "AnalyzeStack", body)
 
     def Remediate(self, request: Any, context: Any) -> Any:
-        if self._info is None:
-            return _abort(
-                context,
-                grpc.StatusCode.FAILED_PRECONDITION,
-                "policy-host: no packs yet (send ConfigureStack first)",
-            )
-        try:
+        def body() -> Any:
             resource = convert.resource_from_analyze_request(request)
             merged = RemediateResult()
-            for pack in self.remediation_order:
+            for pack in self.remediation_order:  # each pack sees the previous one's output
                 r = _remediate(pack, resource, self.ctx)
                 merged.remediations.extend(r.remediations)
                 merged.not_applicable.extend(r.not_applicable)
@@ -258,10 +250,8 @@ class AnalyzerServicer(proto.AnalyzerServicer):
                     if rem.properties is not None:
                         resource.properties = rem.properties
             return convert.remediate_result_to_proto(merged)
-        except InputError as e:
-            return _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"resource {request.urn}: {e}")
-        except RpcFailure as e:
-            return _abort(context, grpc.StatusCode.INTERNAL, f"isolated pack: {e.engine_text()}")
+
+        return self._evaluation(context, f"resource {request.urn}", body)
 
     def close(self) -> None:
         """Stop isolated packs' processes (in-process packs need nothing)."""

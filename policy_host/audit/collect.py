@@ -1,9 +1,10 @@
 """Run discovery for an account and turn what it found into per-account snapshots.
 
-Discovery itself lives in ``policy_host.sources`` (AWS, Kubernetes dumps, stack exports); this module
-picks the source an account's config names, runs it once for everything a scan covers, and splits the
-result by account: an AWS parent scan lists every region once (one identity call, one ListBuckets) and
-hands each region's resources to the child ``NAME/REGION`` and the global ones (IAM) to the parent.
+Discovery itself lives in ``policy_host.sources`` (AWS, live Kubernetes clusters and dumps, stack
+exports); this module picks the source an account's config names, runs it once for everything a scan
+covers, and splits the result by account: an AWS parent scan lists every region once (one identity
+call, one ListBuckets) and hands each region's resources to the child ``NAME/REGION`` and the global
+ones (IAM) to the parent.
 
 A snapshot also says what the scan could *not* see, so that the writer does not mark those resources
 deleted: types whose listing failed, cloud ids whose detail reads failed, stacks whose state could not be
@@ -101,7 +102,7 @@ def collect(targets: list[Target], on_progress: ProgressFn | None = None) -> dic
     if provider == AWS:
         return _collect_aws(targets, on_progress)
     if provider == KUBERNETES:
-        return {t.name: _collect_kubernetes(t) for t in targets}
+        return {t.name: _collect_kubernetes(t, on_progress) for t in targets}
     if provider == PULUMI:
         return {t.name: _collect_pulumi(t, on_progress) for t in targets}
     raise InputError(f"account {targets[0].name}: unknown provider {provider!r}")
@@ -214,18 +215,25 @@ def split_aws(
 # ---------------------------------------------------------------------------------------------
 
 
-def _collect_kubernetes(target: Target) -> Snapshot:
-    from ..sources.kubernetes import DumpFileSource, discover_kubernetes
+def kubernetes_source(config: dict[str, Any], on_progress: ProgressFn | None = None):
+    """The object source an account's config names: a dump file, or a kubeconfig and context."""
+    from ..sources.kubernetes import DumpFileSource, KubeconfigSource
 
-    dump = target.config.get("dump")
-    if not dump:
-        raise InputError(
-            f"account {target.name}: scanning a live cluster (kubeconfig/context) is not supported yet; "
-            "give a kubectl JSON dump with: policy-host account edit NAME --dump FILE"
-        )
-    result = discover_kubernetes(DumpFileSource(dump), cluster=target.name)
+    if config.get("dump"):
+        return DumpFileSource(config["dump"])
+    return KubeconfigSource(config.get("kubeconfig"), config.get("context"), on_progress=on_progress)
+
+
+def _collect_kubernetes(target: Target, on_progress: ProgressFn | None) -> Snapshot:
+    from ..sources.kubernetes import discover_kubernetes
+
+    result = discover_kubernetes(kubernetes_source(target.config, on_progress), cluster=target.name)
     snap = Snapshot(target.name, items=[_item(d) for d in result.resources])
-    snap.errors.extend(str(e) for e in result.errors)
+    for e in result.errors:
+        snap.errors.append(str(e))
+        if e.operation == "list":
+            # a kind the cluster refused to list: its stored resources are unseen, not deleted
+            snap.uncertain_types.add(e.type_token)
     return snap
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import evaluate
 from ..evaluate import EvalContext, PreparedPack, analyze, analyze_stack, remediate
 from ..model import (
     Diagnostic,
@@ -62,25 +63,7 @@ class Subject:
 
 def enabled_policies(run: PackRun) -> list[EvaluatedPolicy]:
     """The pack's policies that are not disabled, at their configured levels."""
-    pack = run.pack
-    levels = pack.state.levels
-    out = []
-    for p in (*pack.resource_policies, *pack.stack_policies):
-        level = levels[p.name]
-        if level is EnforcementLevel.DISABLED:
-            continue
-        out.append(
-            EvaluatedPolicy(
-                pack_name=pack.name,
-                pack_version=pack.version,
-                policy_name=p.name,
-                policy_type=p.kind,
-                level=level,
-                severity=p.severity,
-                group=run.group,
-            )
-        )
-    return out
+    return evaluate.enabled_policies(run.pack, run.group)
 
 
 class _Judge:

@@ -9,7 +9,7 @@ Public surface (everything else is internal):
 
 from ._decode import DecodeError
 from ._evaluate import EvalContext, analyze, analyze_stack, build_policy_resources, remediate
-from ._prepared import PackState, PreparedPack, PreparedPolicy, configured_state, prepare
+from ._prepared import PackState, PreparedPack, PreparedPolicy, configured_state, enabled_policies, prepare
 
 __all__ = [
     "DecodeError",
@@ -21,6 +21,7 @@ __all__ = [
     "analyze_stack",
     "build_policy_resources",
     "configured_state",
+    "enabled_policies",
     "prepare",
     "remediate",
 ]

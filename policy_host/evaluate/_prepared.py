@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from ..model import EnforcementLevel, PackInfo, PolicyConfigEntry, PolicyType
+from ..model import EnforcementLevel, EvaluatedPolicy, PackInfo, PolicyConfigEntry, PolicyType
 from ..packs.loader import LoadedPack
 from ..packs.metadata import pack_info, policy_type_of
 from ._invoke import policy_guard, resource_validator, stack_validator
@@ -159,3 +159,28 @@ def prepare(pack: LoadedPack) -> PreparedPack:
         stack_policies=stack_policies,
         state=PackState(levels=levels, properties={}),
     )
+
+
+def enabled_policies(pack: Any, group: str = "") -> list[EvaluatedPolicy]:
+    """A served pack's policies that are not disabled, at their configured levels, for an EvaluationRun.
+
+    Works for in-process packs and isolated packs alike (both have ``info`` and ``state``).
+    """
+    out = []
+    levels = pack.state.levels
+    for p in pack.info.policies:
+        level = levels.get(p.name, p.enforcement_level)
+        if level is EnforcementLevel.DISABLED:
+            continue
+        out.append(
+            EvaluatedPolicy(
+                pack_name=pack.name,
+                pack_version=pack.version,
+                policy_name=p.name,
+                policy_type=p.policy_type,
+                level=level,
+                severity=p.severity,
+                group=group,
+            )
+        )
+    return out

@@ -1,7 +1,8 @@
 """Kubernetes discovery: cluster objects mapped to pulumi-kubernetes resource inputs.
 
 Public surface: ``discover_kubernetes(source, cluster=..., project=...)``, ``DumpFileSource``,
-``KubernetesObjectSource`` (the extension point for live clusters), ``KUBERNETES_KINDS``,
+``KubeconfigSource`` (a live cluster through a kubeconfig and context), ``KubernetesObjectSource`` (what
+every source implements), ``KUBERNETES_KINDS``,
 ``read_dump``/``parse_dump``, ``type_token``.
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 from .discover import DumpFileSource, KubernetesObjectSource, discover_kubernetes, map_object
 from .dump import parse_dump, read_dump
 from .kinds import KUBERNETES_KINDS, KindSpec, type_token
+from .live import KubeconfigSource
 
 __all__ = [
     "KUBERNETES_KINDS",
     "DumpFileSource",
     "KindSpec",
+    "KubeconfigSource",
     "KubernetesObjectSource",
     "discover_kubernetes",
     "map_object",

@@ -1,8 +1,9 @@
 """Kubernetes discovery: objects from a source mapped to pulumi-kubernetes resource inputs.
 
 Sources implement :class:`KubernetesObjectSource`. :class:`DumpFileSource` reads ``kubectl get -o
-json`` output; a live-cluster source (kubeconfig + context through the ``kubernetes`` package,
-listing each registered kind cluster-wide) plugs in later by implementing the same two methods.
+json`` output; :class:`~policy_host.sources.kubernetes.live.KubeconfigSource` lists a live cluster
+through a kubeconfig and context. A source may also expose ``errors`` (the listings it could not read,
+as :class:`DiscoveryError`) and ``api_calls``; they are copied into the result.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ PROVIDER = "kubernetes"
 
 
 class KubernetesObjectSource(Protocol):
-    """Where Kubernetes objects come from."""
+    """Where Kubernetes objects come from.
+
+    Optional attributes, read after ``objects()`` is exhausted: ``errors`` (a list of
+    :class:`DiscoveryError`, e.g. a kind the API refused to list) and ``api_calls`` (calls per operation).
+    """
 
     def describe(self) -> str:
         """One secret-free line naming the source (for messages and scan records)."""
@@ -124,12 +129,15 @@ def discover_kubernetes(
                 relationships=_relationships(obj, spec),
             )
         )
+    # a live source records the listings that failed while objects() ran; read them only now
+    errors.extend(getattr(source, "errors", ()))
     resources.sort(key=lambda r: (r.type, r.cloud_id))
     return DiscoveryResult(
         provider=PROVIDER,
         account=cluster,
         resources=resources,
         errors=errors,
+        api_calls=dict(getattr(source, "api_calls", {})),
         skipped=dict(sorted(skipped.items())),
         duration_seconds=time.monotonic() - started,
     )
