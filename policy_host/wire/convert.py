@@ -243,19 +243,25 @@ def diagnostic_from_proto(m: Any) -> Diagnostic:
     )
 
 
+def _not_applicable_to_proto(items: list[NotApplicable]) -> list[Any]:
+    return [proto.PolicyNotApplicable(policy_name=n.policy_name, reason=n.reason) for n in items]
+
+
+def _not_applicable_from_proto(items: Any) -> list[NotApplicable]:
+    return [NotApplicable(n.policy_name, n.reason) for n in items]
+
+
 def analyze_result_to_proto(result: AnalyzeResult) -> Any:
     resp = proto.AnalyzeResponse()
     resp.diagnostics.extend(diagnostic_to_proto(d) for d in result.diagnostics)
-    resp.not_applicable.extend(
-        proto.PolicyNotApplicable(policy_name=n.policy_name, reason=n.reason) for n in result.not_applicable
-    )
+    resp.not_applicable.extend(_not_applicable_to_proto(result.not_applicable))
     return resp
 
 
 def analyze_result_from_proto(resp: Any) -> AnalyzeResult:
     return AnalyzeResult(
         diagnostics=[diagnostic_from_proto(d) for d in resp.diagnostics],
-        not_applicable=[NotApplicable(n.policy_name, n.reason) for n in resp.not_applicable],
+        not_applicable=_not_applicable_from_proto(resp.not_applicable),
     )
 
 
@@ -275,9 +281,7 @@ def remediation_to_proto(r: Remediation) -> Any:
 def remediate_result_to_proto(result: RemediateResult) -> Any:
     resp = proto.RemediateResponse()
     resp.remediations.extend(remediation_to_proto(r) for r in result.remediations)
-    resp.not_applicable.extend(
-        proto.PolicyNotApplicable(policy_name=n.policy_name, reason=n.reason) for n in result.not_applicable
-    )
+    resp.not_applicable.extend(_not_applicable_to_proto(result.not_applicable))
     return resp
 
 
@@ -294,7 +298,7 @@ def remediate_result_from_proto(resp: Any) -> RemediateResult:
             )
             for m in resp.remediations
         ],
-        not_applicable=[NotApplicable(n.policy_name, n.reason) for n in resp.not_applicable],
+        not_applicable=_not_applicable_from_proto(resp.not_applicable),
     )
 
 
