@@ -109,7 +109,7 @@ def render(
     lines.append("")
     targets = [t for r in results for t in r.targets]
     if targets:
-        lines += ["## Targets (issue 2, part 6)", ""]
+        lines += ["## Targets (from the issues)", ""]
         lines += table(
             ["Target", "Goal", "Measured", "Result"], ([t.name, t.goal, t.measured, _met(t)] for t in targets)
         )

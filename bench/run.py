@@ -20,7 +20,7 @@ import grpc
 
 from policy_host.errors import PolicyHostError
 
-from . import analyzer, audit_suite, discovery_suite, findings, hotspots
+from . import analyzer, audit_suite, discovery_suite, findings, groups_suite, hotspots
 from .report import command_line, load_average, progress, render
 from .results import BenchConfig, Suite, SuiteResult
 
@@ -31,6 +31,7 @@ SUITES: list[tuple[str, Suite]] = [
     ("discovery", discovery_suite.suite),
     ("audit", audit_suite.suite),
     ("findings", findings.suite),
+    ("groups", groups_suite.suite),
 ]
 
 DEFAULT_OUT = Path(__file__).with_name("RESULTS.md")
