@@ -44,7 +44,7 @@ def test_report_is_written_with_machine_command_and_sections(report):
     assert "- Command: `python -m bench.run --calls 20" in text
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert [h.split(":")[0] for h in headings] == [
-        "## Targets (issue 2, part 6)",
+        "## Targets (from the issues)",
         "## Analyze",
         "## AnalyzeStack",
         "## Start-up",
