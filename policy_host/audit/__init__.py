@@ -8,7 +8,7 @@ module such as ``models`` does not pull in boto3 or the evaluation core):
     accounts     account add/get/list/edit/remove; what an account's config may hold (never a secret)
     cadence      schedules (none, 12h, daily, cron) and when a scan is due
     canonical    canonical JSON, property hashes, secrets sealed before storage, wire-form numbers
-    collect      run discovery for an account (AWS, Kubernetes dump, Pulumi stacks) -> snapshots
+    collect      run discovery for an account (AWS, Kubernetes live or dump, Pulumi stacks) -> snapshots
     resources    stack resources <-> what a version row stores (outputs, options, provider)
     snapshot     write snapshots: versions, deletions, relationships (one transaction)
     managed      match discovered resources to stack resources by ARN / cloud id

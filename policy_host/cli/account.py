@@ -9,7 +9,7 @@ from ._store_cli import cli_store, echo_json, table
 
 @click.group("account")
 def account() -> None:
-    """Manage audit accounts: AWS (a child account per region), Kubernetes dumps, Pulumi stacks."""
+    """Manage audit accounts: AWS (a child account per region), Kubernetes (kubeconfig or dump), Pulumi stacks."""
 
 
 _SCHEDULE_HELP = "none, 12h, daily (default) or a cron expression (UTC)."
