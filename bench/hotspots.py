@@ -2,8 +2,8 @@
 
 Not a measurement of record (profiling slows everything down) but the "why" next to the numbers: the
 functions with the most cumulative time for Analyze with the 50-policy pack and for AnalyzeStack over
-the timed stack, the cost of the per-call policy deadline (``serve`` runs policies on an evaluation
-thread when ``--policy-timeout`` is set, as it is by default), and the share of cyclic garbage collection.
+the timed stack, the cost of the per-policy deadline (``serve`` sets ``--policy-timeout`` by default and
+watches policies with a watchdog thread), and the share of cyclic garbage collection.
 """
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ def _run(config: BenchConfig) -> SuiteResult:
     )
     analyze.notes.append(
         f"CPU per Analyze in-process: {with_deadline * 1e6:,.0f} µs with the per-call policy deadline "
-        f"(`serve`'s default, policies on an evaluation thread), {without_deadline * 1e6:,.0f} µs without; "
-        "the gRPC server adds the bare server's cost on top. Profiled without the deadline (cProfile sees "
+        f"(`serve`'s default: inline, watched by a watchdog thread), {without_deadline * 1e6:,.0f} µs "
+        "without; the gRPC server adds the bare server's cost on top. Profiled without the deadline (cProfile sees "
         "only the calling thread)."
     )
     stack = Section(
