@@ -31,38 +31,9 @@ from ..model import (
     PolicyConfigEntry,
     Resource,
 )
+from .naming import colliding_names, exposed_name
 
 log = logging.getLogger("policy_host.analyzer")
-
-QUALIFIER = ":"
-
-
-def colliding_names(packs: Sequence[PreparedPack]) -> set[str]:
-    seen: dict[str, int] = {}
-    for pack in packs:
-        for p in pack.info.policies:
-            seen[p.name] = seen.get(p.name, 0) + 1
-    return {name for name, count in seen.items() if count > 1}
-
-
-def exposed_name(pack: PreparedPack, policy: str, collisions: set[str]) -> str:
-    return f"{pack.name}{QUALIFIER}{policy}" if policy in collisions else policy
-
-
-def split_config(
-    packs: Sequence[PreparedPack], config: dict[str, PolicyConfigEntry]
-) -> dict[str, dict[str, PolicyConfigEntry]]:
-    """Per pack, the Configure entries that concern it: bare names, then ``pack:policy`` keys on top."""
-    out: dict[str, dict[str, PolicyConfigEntry]] = {}
-    for pack in packs:
-        names = {p.name for p in pack.info.policies}
-        mine = {k: v for k, v in config.items() if k in names}
-        prefix = pack.name + QUALIFIER
-        for key, entry in config.items():
-            if key.startswith(prefix) and key[len(prefix) :] in names:
-                mine[key[len(prefix) :]] = entry
-        out[pack.name] = mine
-    return out
 
 
 def info_from_state(packs: Sequence[PreparedPack], name: str, version: str, description: str) -> PackInfo:
@@ -124,7 +95,7 @@ class ExemptionMarker:
 
 def load_resolved(resolved: Any, stack: Any = None, policy_timeout: float | None = None) -> list[Any]:
     """Load every resolved pack from its cache directory and apply its group config."""
-    from .host import load_served_pack
+    from .loading import load_served_pack
 
     packs = []
     for rp in resolved.packs:

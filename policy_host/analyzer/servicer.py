@@ -26,7 +26,7 @@ from ..evaluate._decode import validation_view_from_struct
 from ..model import AnalyzeResult, PackInfo, RemediateResult, StackContext
 from ..packs.loader import configure_pulumi_runtime, pack_environment
 from ..wire import convert
-from .groups import split_config
+from .naming import split_config
 
 log = logging.getLogger("policy_host.analyzer")
 

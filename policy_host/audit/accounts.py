@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..entities.ref import account_ref
 from ..errors import StoreError, UsageError
-from ..groups.entity import account_ref
 from ..groups.service import ensure_entity
 from ..store.types import utcnow
 from .cadence import DEFAULT_SCHEDULE, parse_schedule

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..entities.ref import DEFAULT_ORGANIZATION
 from ..errors import InputError, PolicyHostError
-from ..groups.entity import DEFAULT_ORGANIZATION
 from ..sources.discovered import GLOBAL_REGION, DiscoveredResource, DiscoveryResult
 from ..sources.stack_export import StackState, load_state_file
 from .accounts import AWS, KUBERNETES, PULUMI

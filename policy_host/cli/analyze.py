@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -16,6 +17,7 @@ from .. import __version__
 from ..engine import PackSpec, RunOptions, RunResult, run
 from ..engine.launch import DEFAULT_PORT_TIMEOUT, OutputLine
 from ..errors import UsageError
+from ..model import StackContext
 from ..packs.config import parse_config_file
 from ..report.output import write_output
 from ..sources.stack_export import StackState, load_diy_stack, load_state_file, write_remediated_export
@@ -100,6 +102,7 @@ def analyze(
         preview=preview,
         port_timeout=port_timeout,
         in_process=in_process,
+        servicer_factory=_host_servicer if in_process else None,
         on_output=_echo_plugin_output,
     )
     result = run(specs, state.inputs, state.outputs, options)
@@ -162,6 +165,13 @@ def _render(result: RunResult, fmt: str, state: StackState) -> str:
 
     # Like the CLI, the block appears only once analysis ran (not after a load or config failure).
     return render_policies(result) if result.resources_analyzed or result.stack_analyzed else ""
+
+
+def _host_servicer(pack_dir: str, stack: StackContext) -> Any:
+    """--in-process: policy-host's own servicer for the pack, called directly instead of over gRPC."""
+    from ..analyzer.host import build_servicer
+
+    return build_servicer(pack_dir, stack)
 
 
 def _write(text: str, output: str | None) -> None:

@@ -81,9 +81,9 @@ def new_cmd(
     exemption_id: str | None,
 ) -> None:
     """Create an exemption."""
+    from ..entities.patterns import parse_tag
     from ..exemptions.model import Exemption, parse_expiry
     from ..exemptions.service import create, new_id
-    from ..groups.patterns import parse_tag
 
     ex = Exemption(
         id=exemption_id or new_id(),

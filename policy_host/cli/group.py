@@ -225,8 +225,8 @@ def rm_cmd(name: str, yes: bool) -> None:
 def explain_cmd(entity: str, is_account: bool, tags: tuple[str, ...], as_json: bool) -> None:
     """Show every group that applies to ENTITY (org/project/stack, or an account with --account), why,
     and the packs, versions, levels, config and exemptions that result: exactly what the host runs."""
-    from ..groups.entity import account_ref, parse_stack_ref
-    from ..groups.patterns import parse_tag
+    from ..entities.patterns import parse_tag
+    from ..entities.ref import account_ref, parse_stack_ref
     from ..groups.resolve import explain
     from ..groups.serialize import explanation_to_dict
 

@@ -10,7 +10,6 @@ Shutdown (§10): Cancel with a 5 s limit, close the connection, SIGINT the proce
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -75,18 +74,6 @@ class PackSession:
             self.process.stop()
 
 
-def default_servicer_factory(pack_dir: str, stack: StackContext) -> Any:
-    """Our host's servicer (``policy_host.analyzer.host.build_servicer``), imported on first use."""
-    try:
-        module = importlib.import_module("policy_host.analyzer.host")
-        build = module.build_servicer
-    except (ImportError, AttributeError) as e:
-        raise PluginError(
-            f"--in-process needs policy_host.analyzer.host.build_servicer, which is unavailable: {e}"
-        ) from None
-    return build(pack_dir, stack)
-
-
 def load_pack(
     spec: PackSpec,
     engine_address: str,
@@ -116,7 +103,11 @@ def load_pack(
     session = PackSession(spec=spec, name=path, mode=mode)
     try:
         if mode == IN_PROCESS:
-            servicer = (servicer_factory or default_servicer_factory)(path, stack)
+            if (
+                servicer_factory is None
+            ):  # the caller (the CLI) supplies the host; the driver does not know it
+                raise UsageError("in-process mode needs a servicer factory (the host to run packs in)")
+            servicer = servicer_factory(path, stack)
             session.client = InProcessAnalyzerClient(servicer)
         else:
             if mode == LANGUAGE_HOST:

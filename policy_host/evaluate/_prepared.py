@@ -14,20 +14,14 @@ from typing import Any
 from ..model import EnforcementLevel, EvaluatedPolicy, PackInfo, PolicyConfigEntry, PolicyType
 from ..packs.loader import LoadedPack
 from ..packs.metadata import pack_info, policy_type_of
+from ..packs.typed import RESOURCE_TYPES_ATTR, not_applicable_reason
 from ._invoke import policy_guard, resource_validator, stack_validator
 
-TYPES_ATTRIBUTE = "__policy_host_resource_types__"
+TYPES_ATTRIBUTE = RESOURCE_TYPES_ATTR
 
 
 def _type_reason(types: frozenset[str], stack: bool) -> str:
-    """The not-applicable reason for a typed policy; shared with ``policy_host.sdk`` when available."""
-    try:
-        from ..sdk.types import not_applicable_reason
-    except ImportError:  # the authoring kit is optional for the core
-        quoted = ", ".join(f"'{t}'" for t in sorted(types))
-        if stack:
-            return f"Policy only applies to stacks with resources of type {quoted}"
-        return f"Policy only applies to resources of type {quoted}"
+    """The not-applicable reason for a typed policy (the same text ``policy_host.sdk`` reports)."""
     return not_applicable_reason(types, stack=stack)
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from ..entities.patterns import compile_account_pattern, compile_stack_pattern
+from ..entities.ref import ACCOUNT, STACK, EntityRef
 from ..errors import InputError
-from ..groups.entity import ACCOUNT, STACK, EntityRef
-from ..groups.patterns import compile_account_pattern, compile_stack_pattern
 from ..model import Resource
 from ..wire.values import is_secret
 from .model import Exemption, check_id

@@ -8,8 +8,9 @@ The host calls, at start-up::
         ...
     resolved.exemption_for(resource, policy_name, pack_name)      # -> Exemption | None
 
-Names are imported lazily (PEP 562) so that importing a light submodule such as ``patterns`` or
-``entity`` does not pull in the store and the registry.
+Names are imported lazily (PEP 562) so that importing a light submodule does not pull in the store and
+the registry. Entity references and their patterns live in ``policy_host.entities`` (shared with
+exemptions and audit); ``EntityRef`` and friends are re-exported here for convenience.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "EntityRef": "entity",
-    "stack_ref": "entity",
-    "account_ref": "entity",
-    "parse_stack_ref": "entity",
+    "EntityRef": "policy_host.entities.ref",
+    "stack_ref": "policy_host.entities.ref",
+    "account_ref": "policy_host.entities.ref",
+    "parse_stack_ref": "policy_host.entities.ref",
     "Group": "model",
     "GroupEdit": "model",
     "Member": "model",
@@ -47,7 +48,7 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .entity import EntityRef, account_ref, parse_stack_ref, stack_ref  # noqa: F401
+    from ..entities.ref import EntityRef, account_ref, parse_stack_ref, stack_ref  # noqa: F401
     from .model import Group, GroupEdit, Member, PackPin  # noqa: F401
     from .resolve import (  # noqa: F401
         Candidate,
@@ -75,6 +76,6 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(importlib.import_module(module if "." in module else f"{__name__}.{module}"), name)
     globals()[name] = value
     return value

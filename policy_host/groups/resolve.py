@@ -28,6 +28,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..entities.patterns import compile_account_pattern, compile_stack_pattern, parse_tag_selector
+from ..entities.ref import ACCOUNT, STACK, EntityRef, account_ref, stack_ref
 from ..errors import ConfigValidationError
 from ..exemptions.match import covers_entity, match
 from ..exemptions.model import Exemption
@@ -39,9 +41,7 @@ from ..store import Store
 from ..store.models import GroupMember, GroupRecord
 from ..store.types import utcnow
 from .config import parse_entries, resolve_config
-from .entity import ACCOUNT, STACK, EntityRef, account_ref, stack_ref
 from .model import ACCOUNTS, AUDIT, JOINED_BY_DEFAULT, PREVENTATIVE, STACKS
-from .patterns import compile_account_pattern, compile_stack_pattern, parse_tag_selector
 from .service import SEEN_REFRESH, ensure_entity, known_entity
 
 

@@ -15,12 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from ..entities.patterns import (
+    check_account_name,
+    compile_account_pattern,
+    compile_stack_pattern,
+    parse_stack_name,
+    parse_tag_selector,
+)
+from ..entities.ref import ACCOUNT, STACK, EntityRef
 from ..errors import InputError, StoreError, UsageError
 from ..registry.packs import LATEST, check_name, get_pack, resolve_version
 from ..store.models import EntityRecord, GroupMember, GroupPack, GroupRecord, GroupSelector
 from ..store.types import utcnow
 from .config import check_config
-from .entity import ACCOUNT, STACK, EntityRef
 from .model import (
     ACCOUNTS,
     AUDIT,
@@ -36,13 +43,6 @@ from .model import (
     GroupEdit,
     Member,
     PackPin,
-)
-from .patterns import (
-    check_account_name,
-    compile_account_pattern,
-    compile_stack_pattern,
-    parse_stack_name,
-    parse_tag_selector,
 )
 
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")

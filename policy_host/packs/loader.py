@@ -291,10 +291,3 @@ def _loaded_from_capture(
         project=project,
         modules=modules,
     )
-
-
-def read_pack_info(pack_dir: str | Path, stack: StackContext | None = None):
-    """Load a pack and return its metadata (``policy_host.model.PackInfo``) without serving it."""
-    from .metadata import pack_info
-
-    return pack_info(load_pack(pack_dir, stack))

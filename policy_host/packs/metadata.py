@@ -6,6 +6,7 @@ GetAnalyzerInfo, reference-sdk.md §9 #4).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..errors import PackLoadError
@@ -18,8 +19,9 @@ from ..model import (
     PolicyInfo,
     PolicyType,
     Severity,
+    StackContext,
 )
-from .loader import LoadedPack
+from .loader import LoadedPack, load_pack
 
 
 def policy_type_of(policy: Any) -> PolicyType:
@@ -105,3 +107,8 @@ def pack_info(pack: LoadedPack) -> PackInfo:
         supports_config=True,
         initial_config=normalize_initial_config(pack.name, pack.initial_config),
     )
+
+
+def read_pack_info(pack_dir: str | Path, stack: StackContext | None = None) -> PackInfo:
+    """Load a pack (its code runs: packs are code) and return its metadata without serving it."""
+    return pack_info(load_pack(pack_dir, stack))

@@ -41,17 +41,17 @@ from typing import Any
 
 import yaml
 
-from ..errors import InputError
-from ..exemptions.match import validate as validate_exemption
-from ..exemptions.model import Exemption, format_time, parse_expiry
-from ..groups.model import ENTITY_TYPES, MODES
-from ..groups.patterns import (
+from ..entities.patterns import (
     check_account_name,
     compile_account_pattern,
     compile_stack_pattern,
     parse_stack_name,
     parse_tag_selector,
 )
+from ..errors import InputError
+from ..exemptions.match import validate as validate_exemption
+from ..exemptions.model import Exemption, format_time, parse_expiry
+from ..groups.model import ENTITY_TYPES, MODES
 from ..registry.packs import LATEST, check_name
 
 API_VERSION = "policy-host/v1"

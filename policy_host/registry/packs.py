@@ -83,7 +83,7 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
 
 def load_pack_info(pack_dir: str | Path) -> PackInfo:
     """Load a pack directory in-process and read its metadata (PackLoadError with the pack's message)."""
-    from ..packs.loader import read_pack_info
+    from ..packs.metadata import read_pack_info
 
     return read_pack_info(pack_dir)
 

@@ -15,27 +15,15 @@ from typing import Any
 
 import pulumi
 
+# The attribute and the reason text live below the SDK (the evaluation core reads them too).
+from ..packs.typed import RESOURCE_TYPES_ATTR, not_applicable_reason, resource_types_of
 from ._errors import PolicyDefinitionError
 
 __all__ = ["RESOURCE_TYPES_ATTR", "not_applicable_reason", "resolve_types", "resource_types_of"]
 
-RESOURCE_TYPES_ATTR = "__policy_host_resource_types__"
-
 # <package>:<module>:<Type>; the module part may be empty (``pulumi:providers:aws`` has three parts,
 # ``random:index/randomPassword:RandomPassword`` has a slash in the middle).
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_.-]+:[A-Za-z0-9_./-]*:[A-Za-z0-9_.-]+$")
-
-
-def not_applicable_reason(types: Iterable[str], stack: bool = False) -> str:
-    """The not-applicable reason for a policy filtered to ``types``.
-
-    ``Policy only applies to resources of type 'a', 'b'`` for resource policies and ``Policy only
-    applies to stacks with resources of type 'a', 'b'`` for stack policies; types sorted, each quoted.
-    """
-    quoted = ", ".join(f"'{t}'" for t in sorted(types))
-    if stack:
-        return f"Policy only applies to stacks with resources of type {quoted}"
-    return f"Policy only applies to resources of type {quoted}"
 
 
 def resolve_types(types: Iterable[Any], *, policy: str) -> frozenset[str]:
@@ -69,9 +57,3 @@ def resolve_types(types: Iterable[Any], *, policy: str) -> frozenset[str]:
     if not tokens:
         raise PolicyDefinitionError(f"policy '{policy}': types must name at least one resource type")
     return frozenset(tokens)
-
-
-def resource_types_of(policy: Any) -> frozenset[str] | None:
-    """The type filter a policy declares, or ``None`` when it applies to every resource."""
-    value = getattr(policy, RESOURCE_TYPES_ATTR, None)
-    return value if isinstance(value, frozenset) else None

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from policy_host.audit.scan import scan
 from policy_host.findings.models import Issue
 from policy_host.model import EnforcementLevel, Outcome
-from policy_host.packs.loader import read_pack_info
+from policy_host.packs.metadata import read_pack_info
 from policy_host.store import Store
 
 from .conftest import AWS_BASELINE, cli, reset_moto

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from policy_host.analyzer.host import build_servicer
 from policy_host.engine import PackSpec, RunOptions, RunResult, run
 from policy_host.sources.stack_export import StackState, load_state_file, parse_state_document
 
@@ -36,6 +37,8 @@ def analyze(
 ) -> RunResult:
     """Run the engine driver over a loaded state, the way the CLI does."""
     specs = [p if isinstance(p, PackSpec) else PackSpec(p) for p in packs]
+    if options.get("in_process") and options.get("servicer_factory") is None:
+        options["servicer_factory"] = build_servicer  # what `policy-host analyze --in-process` injects
     opts = RunOptions(
         stack=state.stack_context(dry_run=preview),
         root_urn=state.root_urn,

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from policy_host.entities.ref import EntityRef
 from policy_host.errors import InputError, StoreError
 from policy_host.exemptions import Exemption, create, list_exemptions, match, parse_expiry, remove, urn_type
 from policy_host.exemptions.match import resource_tags, validate
-from policy_host.groups.entity import EntityRef
 from policy_host.model import Resource
 from policy_host.wire.values import make_secret
 

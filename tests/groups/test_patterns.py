@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from policy_host.errors import InputError
-from policy_host.groups.patterns import (
+from policy_host.entities.patterns import (
     compile_account_pattern,
     compile_stack_pattern,
     parse_stack_name,
     parse_tag_selector,
 )
+from policy_host.errors import InputError
 
 
 @pytest.mark.parametrize(
