@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-import http.client
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .._http_proxy import forward
 
 
 class GateProxy:
@@ -29,28 +30,7 @@ class GateProxy:
                     with proxy._lock:
                         proxy.blocked += 1
                     proxy.open.wait()
-                conn = http.client.HTTPConnection(proxy.upstream, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                answer = conn.getresponse()
-                data = answer.read()
-                self.send_response(answer.status)
-                for k, v in answer.getheaders():
-                    if k.lower() not in (
-                        "content-length",
-                        "connection",
-                        "transfer-encoding",
-                        "server",
-                        "date",
-                    ):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                try:
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client was killed mid-request: that is the point of some tests
-                conn.close()
+                forward(self, proxy.upstream, body, timeout=60)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 

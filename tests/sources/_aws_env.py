@@ -7,7 +7,6 @@ files, and the EC2 instance-metadata lookup botocore might try is disabled.
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import os
@@ -20,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from moto.server import ThreadedMotoServer
+
+from .._http_proxy import forward
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 
@@ -127,27 +128,7 @@ class ThrottlingProxy:
                         self.end_headers()
                         self.wfile.write(payload)
                         return
-                    conn = http.client.HTTPConnection(proxy.upstream, timeout=30)
-                    headers = {
-                        k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")
-                    }
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    answer = conn.getresponse()
-                    data = answer.read()
-                    self.send_response(answer.status)
-                    for k, v in answer.getheaders():
-                        if k.lower() not in (
-                            "content-length",
-                            "connection",
-                            "transfer-encoding",
-                            "server",
-                            "date",
-                        ):
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    conn.close()
+                    forward(self, proxy.upstream, body, timeout=30)
                 finally:
                     with proxy._lock:
                         proxy.in_flight -= 1
