@@ -23,16 +23,9 @@ from .models import (
     StackStateRecord,
 )
 
-UNMANAGED = "unmanaged"
-
 
 def _time(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
-
-
-def managed_text(row: AuditResourceRecord) -> str:
-    """``managed by org/project/stack`` or ``unmanaged``, as shown wherever a resource appears."""
-    return row.managed_by if row.managed_by else UNMANAGED
 
 
 def _account_ids(session: Session, account: str | None) -> dict[int, str]:

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from ..errors import StoreError
-from .config import normalize_url, redact_url
+from .config import redact_url
 
 # Execution option asking for a write transaction; SQLite then takes the write lock at BEGIN.
 WRITE_OPTION = "policy_host_write"
@@ -60,8 +60,3 @@ def _sqlite_engine(parsed) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
     return engine
-
-
-def engine_url(url: str) -> str:
-    """Normalize a user-given URL (driver rewrite) for ``create_store_engine``."""
-    return normalize_url(url)
